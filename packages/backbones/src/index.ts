@@ -1,0 +1,7 @@
+/**
+ * insightface iResNet backbones, checkpoints, weight import and external feature extractors for bctkit.
+ *
+ * Not released yet: this package is built under issue #4; until then it only exports its version.
+ * @packageDocumentation
+ */
+export { VERSION } from './version.js';

@@ -1,0 +1,77 @@
+import {
+  type BackendInfo,
+  createModuleLoader,
+  describeRuntime,
+  type RuntimeReport,
+  VERSION as TENSOR_OPS_VERSION,
+  useBackend,
+} from '@bctkit/tensor-ops';
+import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
+import { VERSION } from '../version.js';
+
+/** Everything `bct env` reports. */
+export interface EnvironmentReport {
+  readonly bctkit: { readonly cli: string; readonly tensorOps: string };
+  readonly backend: BackendInfo;
+  readonly runtime: RuntimeReport;
+}
+
+/** Activates the preferred backend (default `auto`) and describes the environment. */
+export async function collectEnvironment(preference = 'auto'): Promise<EnvironmentReport> {
+  // Resolve optional packages from the CLI's own location: it depends on the pure-JS backends.
+  const loader = createModuleLoader(import.meta.url);
+  const backend = await useBackend(preference, { loader, purpose: 'inference' });
+  return {
+    bctkit: { cli: VERSION, tensorOps: TENSOR_OPS_VERSION },
+    backend,
+    runtime: describeRuntime({ loader }),
+  };
+}
+
+/** The human-readable `bct env` table. */
+export function formatEnvironment(report: EnvironmentReport): string {
+  const { runtime, backend } = report;
+  const gib = (runtime.totalMemoryBytes / 2 ** 30).toFixed(1);
+  const rows: [string, string][] = [
+    ['bctkit', `cli ${report.bctkit.cli}, tensor-ops ${report.bctkit.tensorOps}`],
+    ['node', `${runtime.node} (${runtime.platform} ${runtime.arch})`],
+    [
+      'cpus',
+      `${runtime.cpuCount}${runtime.cpuModel === undefined ? '' : ` x ${runtime.cpuModel}`}`,
+    ],
+    ['memory', `${gib} GiB`],
+    ['tfjs-core', runtime.tfjsCoreVersion],
+    [
+      'backend',
+      `${backend.backend} (${backend.packageName} ${backend.version ?? 'version unknown'})`,
+    ],
+  ];
+  for (const attempt of backend.attempts.filter((a) => !a.ok)) {
+    rows.push(['  skipped', `${attempt.backend}: ${attempt.reason}`]);
+  }
+  for (const pkg of runtime.packages) {
+    rows.push(['package', `${pkg.name} ${pkg.installed ? pkg.version : '(not installed)'}`]);
+  }
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return `${rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n')}\n`;
+}
+
+/** Registers `bct env`. */
+export function registerEnvCommand(program: Command, io: CliIo): void {
+  program
+    .command('env')
+    .description(
+      'show the chosen tfjs backend, Node, CPUs and which optional packages are installed',
+    )
+    .option(
+      '--backend <name>',
+      'backend to try: auto, tensorflow-gpu, tensorflow, cpu or wasm',
+      'auto',
+    )
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (options: { backend: string; json?: boolean }) => {
+      const report = await collectEnvironment(options.backend);
+      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatEnvironment(report));
+    });
+}

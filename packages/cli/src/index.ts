@@ -1,0 +1,13 @@
+/**
+ * The `bct` command line, and the library functions its commands are built on.
+ * @packageDocumentation
+ */
+export {
+  collectEnvironment,
+  type EnvironmentReport,
+  formatEnvironment,
+} from './commands/env.js';
+export { type CliIo, processIo } from './io.js';
+export { createProgram } from './program.js';
+export { runCli } from './run-cli.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,17 @@
+import { Command } from 'commander';
+import { registerEnvCommand } from './commands/env.js';
+import type { CliIo } from './io.js';
+import { VERSION } from './version.js';
+
+/** Builds the `bct` command tree, writing through `io`. */
+export function createProgram(io: CliIo): Command {
+  const program = new Command('bct')
+    .description('Backward-compatible training of embedding models on TensorFlow.js')
+    .version(VERSION)
+    .showHelpAfterError()
+    .showSuggestionAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+  registerEnvCommand(program, io);
+  return program;
+}

@@ -1,0 +1,109 @@
+import { BctkitError, type BctkitErrorOptions } from './bctkit-error.js';
+
+/** Options of {@link InvalidConfigError}. */
+export interface InvalidConfigErrorOptions extends BctkitErrorOptions {
+  /** Every problem found, each starting with its path; defaults to the one message. */
+  problems?: readonly string[];
+}
+
+/** A configuration value is missing, mistyped or out of range. */
+export class InvalidConfigError extends BctkitError {
+  /** Dotted path of the offending key, e.g. `loss.ratio`; empty when several keys are at fault. */
+  readonly path: string;
+  /** Every problem found, each starting with its path. */
+  readonly problems: readonly string[];
+
+  constructor(path: string, message: string, options: InvalidConfigErrorOptions = {}) {
+    const full = path === '' ? message : `${path}: ${message}`;
+    super('INVALID_CONFIG', full, options);
+    this.path = path;
+    this.problems = options.problems ?? [full];
+  }
+}
+
+/** Tensors or arrays have shapes that cannot be combined. */
+export class ShapeMismatchError extends BctkitError {
+  constructor(message: string, options?: BctkitErrorOptions) {
+    super('SHAPE_MISMATCH', message, options);
+  }
+}
+
+/** An index (row, class, record) lies outside the valid range. */
+export class IndexOutOfRangeError extends BctkitError {
+  constructor(message: string, options?: BctkitErrorOptions) {
+    super('INDEX_OUT_OF_RANGE', message, options);
+  }
+}
+
+/** A tfjs backend was requested but cannot be used here; the message gives the fix. */
+export class BackendUnavailableError extends BctkitError {
+  /** The backend that was asked for, e.g. `tensorflow-gpu`. */
+  readonly backend: string;
+
+  constructor(backend: string, message: string, options?: BctkitErrorOptions) {
+    super('BACKEND_UNAVAILABLE', message, options);
+    this.backend = backend;
+  }
+}
+
+/** A data file is truncated, corrupt or not in the expected format. */
+export class DatasetFormatError extends BctkitError {
+  /** The file being read. */
+  readonly file: string;
+  /** Byte offset where the problem was found, when known. */
+  readonly offset: number | undefined;
+
+  constructor(
+    file: string,
+    offset: number | undefined,
+    message: string,
+    options?: BctkitErrorOptions,
+  ) {
+    super(
+      'DATASET_FORMAT',
+      `${file}${offset === undefined ? '' : ` (byte ${offset})`}: ${message}`,
+      options,
+    );
+    this.file = file;
+    this.offset = offset;
+  }
+}
+
+/** A registry lookup named a component that is not registered. */
+export class UnknownComponentError extends BctkitError {
+  /** Registry category, e.g. `loss`. */
+  readonly category: string;
+  /** The id that was asked for. */
+  readonly id: string;
+  /** Registered ids closest to the one asked for, best first. */
+  readonly suggestions: readonly string[];
+
+  constructor(
+    category: string,
+    id: string,
+    suggestions: readonly string[],
+    known: readonly string[],
+  ) {
+    const hint =
+      suggestions.length > 0
+        ? ` Did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?`
+        : known.length > 0
+          ? ` Known: ${known.map((k) => `'${k}'`).join(', ')}.`
+          : ` No ${category} is registered yet.`;
+    super('UNKNOWN_COMPONENT', `Unknown ${category} '${id}'.${hint}`);
+    this.category = category;
+    this.id = id;
+    this.suggestions = suggestions;
+  }
+}
+
+/** Two components were registered under the same id or alias. */
+export class DuplicateComponentError extends BctkitError {
+  constructor(category: string, name: string, existingId: string) {
+    super(
+      'DUPLICATE_COMPONENT',
+      `Cannot register ${category} '${name}': the name is already taken by '${existingId}'. ` +
+        'Pick another id, or unregister the existing one first.',
+    );
+  }
+}

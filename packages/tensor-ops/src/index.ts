@@ -1,0 +1,52 @@
+/**
+ * Tensor operations, backend runtime, registries and errors shared by every bctkit package.
+ * @packageDocumentation
+ */
+export {
+  AUTO_BACKEND_ORDER,
+  type BackendId,
+  type BackendSpec,
+  backends,
+} from './backend/backends.js';
+export {
+  type DescribeRuntimeOptions,
+  describeRuntime,
+  type PackagePresence,
+  type RuntimeReport,
+} from './backend/describe-runtime.js';
+export { createModuleLoader, type ModuleLoader } from './backend/module-loader.js';
+export { registerGradients } from './backend/register-gradients.js';
+export {
+  type BackendAttempt,
+  type BackendInfo,
+  type BackendPreference,
+  type BackendPurpose,
+  installCommand,
+  type UseBackendOptions,
+  useBackend,
+} from './backend/use-backend.js';
+export { parseConfig } from './config/parse-config.js';
+export * from './errors/index.js';
+export {
+  type CosineBlocksOptions,
+  cosineSimilarity,
+  cosineSimilarityBlocks,
+  type SimilarityBlock,
+} from './ops/cosine-similarity.js';
+export { gatherRows } from './ops/gather-rows.js';
+export {
+  checkIndices,
+  createHostMatrix,
+  type HostMatrix,
+  hostRowsToTensor,
+  type IndexList,
+} from './ops/host-matrix.js';
+export { type L2NormalizeOptions, l2Normalize } from './ops/l2-normalize.js';
+export { pairDots } from './ops/pair-dots.js';
+export { replaceRows } from './ops/replace-rows.js';
+export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';
+export { stopGradient } from './ops/stop-gradient.js';
+export { createRandom, type RandomState, SeededRandom } from './random/seeded-random.js';
+export { editDistance } from './registry/edit-distance.js';
+export { Registry, type RegistryEntry } from './registry/registry.js';
+export { VERSION } from './version.js';

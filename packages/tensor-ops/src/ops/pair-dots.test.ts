@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { IndexOutOfRangeError, ShapeMismatchError } from '../errors/errors.js';
+import { createHostMatrix } from './host-matrix.js';
+import { pairDots } from './pair-dots.js';
+
+describe('pairDots', () => {
+  const left = createHostMatrix(Float32Array.from([1, 0, 2, 3, -1, 4]), 2, 3); // rows (1,0,2), (3,-1,4)
+  const right = createHostMatrix(Float32Array.from([0, 1, 1, 2, 2, -1, 5, 0, 0]), 3, 3);
+
+  it('computes the dot product of each index pair (hand-computed)', () => {
+    // (1,0,2).(0,1,1)=2; (3,-1,4).(2,2,-1)=0; (1,0,2).(5,0,0)=5; (3,-1,4).(5,0,0)=15
+    expect(Array.from(pairDots(left, right, [0, 1, 0, 1], [0, 1, 2, 2]))).toEqual([2, 0, 5, 15]);
+  });
+
+  it('scores a matrix against itself (self-test) and handles no pairs', () => {
+    expect(Array.from(pairDots(left, left, [0, 1], [1, 1]))).toEqual([11, 26]);
+    expect(pairDots(left, right, [], [])).toHaveLength(0);
+  });
+
+  it('rejects mismatched widths, counts and indices', () => {
+    const narrow = createHostMatrix(new Float32Array(4), 2, 2);
+    expect(() => pairDots(left, narrow, [0], [0])).toThrow(ShapeMismatchError);
+    expect(() => pairDots(left, right, [0, 1], [0])).toThrow(ShapeMismatchError);
+    expect(() => pairDots(left, right, [0], [3])).toThrow(
+      'right row index 3 at position 0 is outside [0, 3).',
+    );
+    expect(() => pairDots(left, right, [2], [0])).toThrow(IndexOutOfRangeError);
+  });
+});

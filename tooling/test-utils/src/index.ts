@@ -1,0 +1,3 @@
+export { expectAllClose, maxAbsDifference } from './close.js';
+export { numericGradient } from './finite-difference.js';
+export { expectNoTensorLeaks, withNoTensorLeaks } from './leaks.js';

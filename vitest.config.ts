@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests run on the TypeScript sources: the `@bctkit/source` export condition points every
+// workspace package at its `src/index.ts`, so no build is needed first.
+const conditions = ['@bctkit/source', 'import', 'module', 'node', 'default'];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions, externalConditions: ['@bctkit/source'] } },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'packages',
+          include: ['packages/*/src/**/*.test.ts'],
+          setupFiles: ['tooling/test-utils/src/setup-cpu.ts'],
+        },
+      },
+    ],
+    testTimeout: 60_000,
+    server: {
+      deps: {
+        // tfjs-core's per-file ES modules (its gradient definitions) use extensionless imports
+        // that Node cannot load; let Vite transform them, as tsup bundles them for the build.
+        inline: [/@tensorflow\/tfjs-core\/dist\/(?!tf-core\.node)/],
+      },
+    },
+    pool: 'forks',
+  },
+});
