@@ -17,6 +17,10 @@ export default defineConfig({
           setupFiles: ['tooling/test-utils/src/setup-cpu.ts'],
         },
       },
+      {
+        extends: true,
+        test: { name: 'tooling', include: ['tooling/**/*.test.ts'] },
+      },
     ],
     testTimeout: 60_000,
     server: {

@@ -1,6 +1,7 @@
 /**
  * The `bct` command line, and the library functions its commands are built on.
  * @packageDocumentation
+ * @module @bctkit/cli
  */
 export {
   collectEnvironment,

@@ -3,5 +3,6 @@
  *
  * Not released yet: this package is built under issue #3; until then it only exports its version.
  * @packageDocumentation
+ * @module @bctkit/datasets
  */
 export { VERSION } from './version.js';

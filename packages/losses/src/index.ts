@@ -3,5 +3,6 @@
  *
  * Not released yet: this package is built under issue #5; until then it only exports its version.
  * @packageDocumentation
+ * @module @bctkit/losses
  */
 export { VERSION } from './version.js';

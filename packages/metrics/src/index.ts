@@ -3,5 +3,6 @@
  *
  * Not released yet: this package is built under issue #6; until then it only exports its version.
  * @packageDocumentation
+ * @module @bctkit/metrics
  */
 export { VERSION } from './version.js';

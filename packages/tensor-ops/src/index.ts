@@ -1,6 +1,7 @@
 /**
  * Tensor operations, backend runtime, registries and errors shared by every bctkit package.
  * @packageDocumentation
+ * @module @bctkit/tensor-ops
  */
 export {
   AUTO_BACKEND_ORDER,

@@ -1,0 +1,42 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { defineConfig } from 'vitepress';
+
+// TypeDoc writes the API pages and their sidebar before VitePress builds (see package.json).
+const apiSidebarFile = new URL('../api/typedoc-sidebar.json', import.meta.url);
+const apiSidebar = existsSync(apiSidebarFile)
+  ? JSON.parse(readFileSync(apiSidebarFile, 'utf8'))
+  : [];
+
+export default defineConfig({
+  title: 'bctkit',
+  description: 'Backward-compatible training of embedding models on TensorFlow.js',
+  cleanUrls: true,
+  lastUpdated: false,
+  themeConfig: {
+    nav: [
+      { text: 'Guide', link: '/guide/getting-started' },
+      { text: 'Reference', link: '/reference/backends' },
+      { text: 'API', link: '/api/' },
+    ],
+    sidebar: [
+      {
+        text: 'Guide',
+        items: [
+          { text: 'Getting started', link: '/guide/getting-started' },
+          { text: 'Packages', link: '/guide/packages' },
+          { text: 'Contributing', link: '/guide/contributing' },
+        ],
+      },
+      {
+        text: 'Reference',
+        items: [
+          { text: 'Backends', link: '/reference/backends' },
+          { text: 'Tensor operations', link: '/reference/tensor-ops' },
+          { text: 'Errors', link: '/reference/errors' },
+        ],
+      },
+      { text: 'API', link: '/api/', items: apiSidebar },
+    ],
+    search: { provider: 'local' },
+  },
+});

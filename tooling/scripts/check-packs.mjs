@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+// Packs every publishable workspace package, then installs each tarball into an empty scratch
+// project with only what it declares (its dependencies, its required peers, and the tarballs of
+// the @bctkit packages it depends on), imports it, typechecks a consumer against its .d.ts, and,
+// for the CLI, runs the installed `bct` binary. Users install single packages from npm; this is
+// what proves that works. Run after `pnpm build`.
+import { execFileSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const work = mkdtempSync(join(tmpdir(), 'bctkit-packs-'));
+const tarballs = join(work, 'tarballs');
+mkdirSync(tarballs);
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+
+/** pnpm as it was invoked (`pnpm run check:packs` sets npm_execpath), else from PATH. */
+function pnpm(args, cwd) {
+  const execpath = process.env.npm_execpath;
+  if (execpath && /pnpm/.test(execpath)) {
+    return /\.c?js$/.test(execpath)
+      ? run(process.execPath, [execpath, ...args], cwd)
+      : run(execpath, args, cwd);
+  }
+  return run('pnpm', args, cwd);
+}
+
+function run(command, args, cwd) {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const manifests = new Map();
+for (const directory of readdirSync(join(root, 'packages'))) {
+  const manifest = JSON.parse(
+    readFileSync(join(root, 'packages', directory, 'package.json'), 'utf8'),
+  );
+  manifests.set(manifest.name, { directory, manifest });
+}
+const publishable = [...manifests.values()].filter(({ manifest }) => !manifest.private);
+
+for (const { directory, manifest } of publishable) {
+  if (!existsSync(join(root, 'packages', directory, 'dist', 'index.d.ts'))) {
+    throw new Error(`${manifest.name} has no dist/index.d.ts: run pnpm build first.`);
+  }
+  pnpm(['pack', '--pack-destination', tarballs], join(root, 'packages', directory));
+}
+const tarballOf = (name) => {
+  const prefix = `${name.replace('@', '').replace('/', '-')}-`;
+  const file = readdirSync(tarballs).find(
+    (entry) => entry.startsWith(prefix) && /^\d/.test(entry.slice(prefix.length)),
+  );
+  if (file === undefined) throw new Error(`no tarball for ${name}`);
+  return join(tarballs, file);
+};
+
+/** The package's own tarball plus those of every @bctkit package it depends on, transitively. */
+function internalClosure(name, seen = new Set()) {
+  if (seen.has(name)) return seen;
+  seen.add(name);
+  const { manifest } = manifests.get(name);
+  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+    if (dependency.startsWith('@bctkit/')) internalClosure(dependency, seen);
+  }
+  return seen;
+}
+
+let failures = 0;
+for (const { manifest } of publishable) {
+  const scratch = join(work, manifest.name.replace('/', '__'));
+  mkdirSync(scratch);
+  writeFileSync(
+    join(scratch, 'package.json'),
+    JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+  );
+  const optional = manifest.peerDependenciesMeta ?? {};
+  const peers = Object.entries(manifest.peerDependencies ?? {})
+    .filter(([name]) => !optional[name]?.optional)
+    .map(([name, range]) => `${name}@${range}`);
+  const installs = [...[...internalClosure(manifest.name)].map(tarballOf), ...peers];
+  try {
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...installs], scratch);
+    const exported = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import('${manifest.name}'); console.log(Object.keys(m).length);`,
+      ],
+      scratch,
+    ).trim();
+    if (Number(exported) < 1) throw new Error('the package exports nothing');
+    writeFileSync(
+      join(scratch, 'consumer.ts'),
+      `import * as lib from '${manifest.name}';\nexport const version: string = lib.VERSION;\n`,
+    );
+    run(
+      'node',
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--skipLibCheck',
+        'consumer.ts',
+      ],
+      scratch,
+    );
+    if (manifest.bin) {
+      for (const bin of Object.keys(manifest.bin)) {
+        const report = JSON.parse(
+          run(join(scratch, 'node_modules', '.bin', bin), ['env', '--json'], scratch),
+        );
+        if (report.backend?.backend !== 'cpu')
+          throw new Error(`${bin} env chose ${report.backend?.backend}`);
+      }
+    }
+    console.log(
+      `ok    ${manifest.name}: installs alone, imports (${exported} exports), typechecks${manifest.bin ? ', bin runs' : ''}`,
+    );
+  } catch (error) {
+    failures += 1;
+    console.error(`FAIL  ${manifest.name}: ${error.stderr || error.message}`);
+  }
+}
+rmSync(work, { recursive: true, force: true });
+console.log(`${publishable.length - failures} passed, ${failures} failed`);
+process.exit(failures === 0 ? 0 : 1);
