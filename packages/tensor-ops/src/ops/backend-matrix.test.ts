@@ -63,7 +63,7 @@ describe.each(['cpu', 'wasm'])('forward values on the %s backend', (backend) => 
 
   it('gatherRows and replaceRows', () => {
     const { x, shape, rows, replacement, mixed } = reference.replaceRows;
-    const input = tensor(x, shape) as Tensor2D;
+    const input = tensor2d(x, shape as [number, number]);
     const out = replaceRows(input, rows, tensor2d(replacement, [2, 4]));
     expectAllClose(out.dataSync(), mixed, { atol: 1e-7 });
     expectAllClose(gatherRows(out, [4]).dataSync(), replacement.slice(0, 4), { atol: 1e-7 });
