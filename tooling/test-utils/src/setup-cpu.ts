@@ -1,7 +1,8 @@
-// Vitest setup file: every test file starts on the pure-JS cpu backend, with gradients registered.
+// Vitest setup file: every test file starts on the pure-JS cpu backend, with tfjs's gradient
+// functions registered (what `registerGradients()` of @bctkit/tensor-ops does for users; imported
+// directly here so that test-utils does not depend on the package it tests).
 import '@tensorflow/tfjs-backend-cpu';
-import { registerGradients } from '@bctkit/tensor-ops';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { setBackend } from '@tensorflow/tfjs-core';
 
-await registerGradients();
 await setBackend('cpu');
