@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Packs every publishable workspace package, then installs each tarball into an empty scratch
-// project with only what it declares (its dependencies, its required peers, and the tarballs of
+// Packs every workspace package (the published ones, and the private ones that will be), then
+// installs each tarball into an empty scratch project with only what it declares (its dependencies, its required peers, and the tarballs of
 // the @bctkit packages it depends on), imports it, typechecks a consumer against its .d.ts, and,
 // for the CLI, runs the installed `bct` binary. Users install single packages from npm; this is
 // what proves that works. Run after `pnpm build`.
@@ -45,9 +45,9 @@ for (const directory of readdirSync(join(root, 'packages'))) {
   );
   manifests.set(manifest.name, { directory, manifest });
 }
-const publishable = [...manifests.values()].filter(({ manifest }) => !manifest.private);
+const packages = [...manifests.values()];
 
-for (const { directory, manifest } of publishable) {
+for (const { directory, manifest } of packages) {
   if (!existsSync(join(root, 'packages', directory, 'dist', 'index.d.ts'))) {
     throw new Error(`${manifest.name} has no dist/index.d.ts: run pnpm build first.`);
   }
@@ -74,7 +74,7 @@ function internalClosure(name, seen = new Set()) {
 }
 
 let failures = 0;
-for (const { manifest } of publishable) {
+for (const { manifest } of packages) {
   const scratch = join(work, manifest.name.replace('/', '__'));
   mkdirSync(scratch);
   writeFileSync(
@@ -126,14 +126,14 @@ for (const { manifest } of publishable) {
           throw new Error(`${bin} env chose ${report.backend?.backend}`);
       }
     }
-    console.log(
-      `ok    ${manifest.name}: installs alone, imports (${exported} exports), typechecks${manifest.bin ? ', bin runs' : ''}`,
-    );
+    const checks = `imports (${exported} exports), typechecks${manifest.bin ? ', bin runs' : ''}`;
+    const note = manifest.private ? ' [private: not published yet]' : '';
+    console.log(`ok    ${manifest.name}: installs alone, ${checks}${note}`);
   } catch (error) {
     failures += 1;
     console.error(`FAIL  ${manifest.name}: ${error.stderr || error.message}`);
   }
 }
 rmSync(work, { recursive: true, force: true });
-console.log(`${publishable.length - failures} passed, ${failures} failed`);
+console.log(`${packages.length - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -1,13 +1,6 @@
 import '@tensorflow/tfjs-backend-wasm';
 import { expectAllClose, expectNoTensorLeaks } from '@bctkit/test-utils';
-import {
-  getBackend,
-  setBackend,
-  type Tensor2D,
-  tensor,
-  tensor1d,
-  tensor2d,
-} from '@tensorflow/tfjs-core';
+import { getBackend, setBackend, tensor, tensor1d, tensor2d } from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reference } from '../fixtures/reference.js';
 import { cosineSimilarity, cosineSimilarityBlocks } from './cosine-similarity.js';

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import * as api from './index.js';
+
+// The runtime exports are public API: removing or renaming one is a breaking change that needs a
+// major changeset. Update this list deliberately.
+describe('@bctkit/tensor-ops public API', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'AUTO_BACKEND_ORDER',
+        'BackendUnavailableError',
+        'BctkitError',
+        'DatasetFormatError',
+        'DuplicateComponentError',
+        'IndexOutOfRangeError',
+        'InvalidConfigError',
+        'Registry',
+        'SeededRandom',
+        'ShapeMismatchError',
+        'UnknownComponentError',
+        'VERSION',
+        'backends',
+        'checkIndices',
+        'cosineSimilarity',
+        'cosineSimilarityBlocks',
+        'createHostMatrix',
+        'createModuleLoader',
+        'createRandom',
+        'describeRuntime',
+        'editDistance',
+        'gatherRows',
+        'hostRowsToTensor',
+        'installCommand',
+        'l2Normalize',
+        'pairDots',
+        'parseConfig',
+        'registerGradients',
+        'replaceRows',
+        'safeAcos',
+        'stopGradient',
+        'useBackend',
+      ].sort(),
+    );
+  });
+
+  it('reports the version from package.json', async () => {
+    const { default: manifest } = await import('../package.json', { with: { type: 'json' } });
+    expect(api.VERSION).toBe(manifest.version);
+  });
+});
