@@ -28,6 +28,7 @@ export {
 } from './backend/use-backend.js';
 export { parseConfig } from './config/parse-config.js';
 export * from './errors/index.js';
+export { temporaryPathFor, writeFileAtomic } from './fs/atomic-write.js';
 export {
   type CosineBlocksOptions,
   cosineSimilarity,

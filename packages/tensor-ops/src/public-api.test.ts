@@ -38,6 +38,8 @@ describe('@bctkit/tensor-ops public API', () => {
         'replaceRows',
         'safeAcos',
         'stopGradient',
+        'temporaryPathFor',
+        'writeFileAtomic',
         'useBackend',
       ].sort(),
     );

@@ -20,6 +20,13 @@ describe('BctkitError', () => {
     expect(error.cause).toBe(cause);
     expect(error.file).toBe('train.rec');
     expect(error.offset).toBe(4096);
+    expect(error.record).toBeUndefined();
+    expect(new DatasetFormatError('train.rec', 64, 'bad magic', { record: 7 }).message).toBe(
+      'train.rec (record 7, byte 64): bad magic',
+    );
+    expect(new DatasetFormatError('train.idx', undefined, 'empty').message).toBe(
+      'train.idx: empty',
+    );
   });
 
   it('is recognised across copies of the library through its Symbol.for marker', () => {

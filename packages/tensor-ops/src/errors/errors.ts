@@ -46,26 +46,39 @@ export class BackendUnavailableError extends BctkitError {
   }
 }
 
+/** Options of {@link DatasetFormatError}. */
+export interface DatasetFormatErrorOptions extends BctkitErrorOptions {
+  /** The record (key or index) being read, when known. */
+  record?: number | string;
+}
+
 /** A data file is truncated, corrupt or not in the expected format. */
 export class DatasetFormatError extends BctkitError {
   /** The file being read. */
   readonly file: string;
   /** Byte offset where the problem was found, when known. */
   readonly offset: number | undefined;
+  /** The record (key or index) being read, when known. */
+  readonly record: number | string | undefined;
 
   constructor(
     file: string,
     offset: number | undefined,
     message: string,
-    options?: BctkitErrorOptions,
+    options: DatasetFormatErrorOptions = {},
   ) {
+    const where = [
+      options.record === undefined ? undefined : `record ${options.record}`,
+      offset === undefined ? undefined : `byte ${offset}`,
+    ].filter((part) => part !== undefined);
     super(
       'DATASET_FORMAT',
-      `${file}${offset === undefined ? '' : ` (byte ${offset})`}: ${message}`,
+      `${file}${where.length > 0 ? ` (${where.join(', ')})` : ''}: ${message}`,
       options,
     );
     this.file = file;
     this.offset = offset;
+    this.record = options.record;
   }
 }
 

@@ -2,6 +2,7 @@ export { BctkitError, type BctkitErrorOptions } from './bctkit-error.js';
 export {
   BackendUnavailableError,
   DatasetFormatError,
+  type DatasetFormatErrorOptions,
   DuplicateComponentError,
   IndexOutOfRangeError,
   InvalidConfigError,
