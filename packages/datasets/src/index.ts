@@ -2,10 +2,12 @@
  * MXNet RecordIO streaming (MS1MV3), MixBCT class/data splits, small real datasets and a loader for bctkit.
  *
  * Work in progress under issue #3: RecordIO reading and writing, the insightface record-set layout,
- * MixBCT splits and the IDX / synthetic sources are here; the image loader follows.
+ * MixBCT splits and the dataset sources are here; the decoding loader follows.
  * @packageDocumentation
  * @module @bctkit/datasets
  */
+
+export { openSource, sources } from './builtins.js';
 export {
   encodeRecord,
   joinParts,
@@ -45,4 +47,30 @@ export {
   type RecordSetSummary,
 } from './recordio/record-set.js';
 export { RecordWriter } from './recordio/record-writer.js';
+export { type IdxArray, parseIdx, type ReadIdxOptions, readIdxFile } from './sources/idx-file.js';
+export {
+  DEBIAN_FASHION_MNIST_DIRECTORY,
+  type FashionMnistSourceConfig,
+  type IdxSourceConfig,
+  openIdxSource,
+} from './sources/idx-source.js';
+export {
+  type FolderEntry,
+  type ImageFolderSourceConfig,
+  listImageFolder,
+  openImageFolderSource,
+} from './sources/image-folder-source.js';
+export { type MnistSourceConfig, openMnistPackageSource } from './sources/mnist-package-source.js';
+export { createPixelSource, type PixelArrays } from './sources/pixel-source.js';
+export { openRecSource, type RecSourceConfig } from './sources/rec-source.js';
+export type { DatasetSource, Sample, SampleImage, SourceSpec } from './sources/source.js';
+export { createSyntheticSource, type SyntheticSourceConfig } from './sources/synthetic-source.js';
+export {
+  planClassSplit,
+  planDataSplit,
+  type SplitPart,
+  type SplitPlan,
+} from './splits/plan-split.js';
+export { pythonRound } from './splits/python-round.js';
+export { type WriteSubsetOptions, writeRecordSubset } from './splits/write-split.js';
 export { VERSION } from './version.js';

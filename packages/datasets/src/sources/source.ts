@@ -1,0 +1,53 @@
+import type { RegistryEntry } from '@bctkit/tensor-ops';
+import type { z } from 'zod';
+
+/** An image as a source provides it: still encoded (JPEG/PNG bytes), or raw pixels. */
+export type SampleImage =
+  | { readonly kind: 'encoded'; readonly bytes: Uint8Array }
+  | {
+      readonly kind: 'pixels';
+      /** Row-major `[height, width, channels]` bytes. */
+      readonly data: Uint8Array;
+      readonly height: number;
+      readonly width: number;
+      readonly channels: 1 | 3;
+    };
+
+/** One item of a dataset. */
+export interface Sample {
+  /** Dataset index, 0-based and stable: old-model features are looked up by it. */
+  readonly index: number;
+  /** Class label in [0, numClasses). */
+  readonly label: number;
+  readonly image: SampleImage;
+}
+
+/**
+ * A dataset behind one interface, whatever its storage: random access by index, and every label
+ * at once (for splits, class statistics and samplers).
+ */
+export interface DatasetSource {
+  /** The registered source type that opened it, e.g. `rec`. */
+  readonly type: string;
+  /** Number of images. */
+  readonly size: number;
+  /** Number of classes; labels are in [0, numClasses). */
+  readonly numClasses: number;
+  /** Reads the sample at `index`. @throws DatasetFormatError for unreadable data. */
+  read(index: number): Promise<Sample>;
+  /** The label of every image, in index order. */
+  labels(): Promise<Int32Array>;
+  /** Releases files. */
+  close(): Promise<void>;
+}
+
+/** A registered kind of dataset source. */
+export interface SourceSpec<Config extends { type: string } = { type: string }>
+  extends RegistryEntry {
+  /** Version of this spec's config format; bumped on incompatible changes. */
+  readonly specVersion: 1;
+  /** Strict schema of the config, `type` included. */
+  readonly configSchema: z.ZodType<Config>;
+  /** Opens the source described by a parsed config. */
+  open(config: Config): Promise<DatasetSource>;
+}
