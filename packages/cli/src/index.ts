@@ -3,6 +3,7 @@
  * @packageDocumentation
  * @module @bctkit/cli
  */
+export { type InspectReport, inspectRecordSet } from './commands/data.js';
 export {
   collectEnvironment,
   type EnvironmentReport,
@@ -10,5 +11,6 @@ export {
 } from './commands/env.js';
 export { type CliIo, processIo } from './io.js';
 export { createProgram } from './program.js';
+export { createProgress, type ProgressReporter } from './progress.js';
 export { runCli } from './run-cli.js';
 export { VERSION } from './version.js';

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDataCommands } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -13,5 +14,6 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
   registerEnvCommand(program, io);
+  registerDataCommands(program, io);
   return program;
 }

@@ -8,6 +8,8 @@
  */
 
 export { openSource, sources } from './builtins.js';
+export { extensionFor, type ImageInfo, readImageInfo } from './images/image-info.js';
+export { encodePng } from './images/png-encode.js';
 export {
   encodeRecord,
   joinParts,
@@ -31,6 +33,8 @@ export {
   type RecordIndex,
   readRecordIndex,
 } from './recordio/index-file.js';
+export { contiguousClassRanges, writeMetaRecords } from './recordio/meta-records.js';
+export { type PackOptions, type PackResult, packSource } from './recordio/pack-source.js';
 export {
   type DatasetProperty,
   formatProperty,

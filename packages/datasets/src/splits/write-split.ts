@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { InvalidConfigError, writeFileAtomic } from '@bctkit/tensor-ops';
 import { packImageRecord } from '../recordio/image-header.js';
+import { writeMetaRecords } from '../recordio/meta-records.js';
 import { formatProperty } from '../recordio/property-file.js';
 import type { RecordSet } from '../recordio/record-set.js';
 import { RecordWriter } from '../recordio/record-writer.js';
@@ -33,7 +34,6 @@ export async function writeRecordSubset(
   if (count === 0)
     throw new InvalidConfigError('part', 'the split part is empty; nothing to write');
   const classes = part.numClasses;
-  const ranges = contiguousRanges(part.labels, classes);
   const writer = await RecordWriter.create(
     join(directory, `${name}.rec`),
     join(directory, `${name}.idx`),
@@ -51,23 +51,7 @@ export async function writeRecordSubset(
       );
       if (key % 1000 === 0) options.onProgress?.(key, count);
     }
-    const empty = new Uint8Array(0);
-    if (ranges !== undefined) {
-      await writer.write(
-        0,
-        packImageRecord({ label: [count + 1, count + 1 + classes], id: 0, payload: empty }),
-      );
-      for (let label = 0; label < classes; label++) {
-        const key = count + 1 + label;
-        const [start, end] = ranges[label]!;
-        await writer.write(key, packImageRecord({ label: [start, end], id: key, payload: empty }));
-      }
-    } else {
-      await writer.write(
-        0,
-        packImageRecord({ label: [count + 1, classes], id: 0, payload: empty }),
-      );
-    }
+    await writeMetaRecords(writer, part.labels, classes);
     await writer.commit();
   } catch (error) {
     await writer.abort();
@@ -79,20 +63,4 @@ export async function writeRecordSubset(
     join(directory, 'property'),
     formatProperty({ numClasses: classes, height, width, extraLines: [] }),
   );
-}
-
-/**
- * `[startKey, endKey)` per class when labels ascend in contiguous runs covering every class
- * (keys start at 1), else `undefined`.
- */
-function contiguousRanges(labels: Int32Array, classes: number): [number, number][] | undefined {
-  const ranges: [number, number][] = [];
-  let i = 0;
-  for (let label = 0; label < classes; label++) {
-    const start = i;
-    while (i < labels.length && labels[i] === label) i++;
-    if (i === start) return undefined;
-    ranges.push([start + 1, i + 1]);
-  }
-  return i === labels.length ? ranges : undefined;
 }
