@@ -24,6 +24,7 @@ export default defineConfig({
         items: [
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Packages', link: '/guide/packages' },
+          { text: 'Preparing data', link: '/guide/data' },
           { text: 'Contributing', link: '/guide/contributing' },
         ],
       },
@@ -31,6 +32,7 @@ export default defineConfig({
         text: 'Reference',
         items: [
           { text: 'Backends', link: '/reference/backends' },
+          { text: 'bct data', link: '/reference/data-commands' },
           { text: 'Tensor operations', link: '/reference/tensor-ops' },
           { text: 'Errors', link: '/reference/errors' },
         ],
