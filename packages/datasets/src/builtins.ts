@@ -27,8 +27,8 @@ export const sources: Registry<SourceSpec> = createSourceRegistry();
 
 /**
  * Opens a dataset from a config such as `{ type: 'rec', path: 'ms1mv3/train.rec' }`.
- * @throws {@link UnknownComponentError} for an unknown `type` (with "did you mean").
- * @throws {@link InvalidConfigError} for a bad or misspelt config key.
+ * @throws {@link @bctkit/tensor-ops!UnknownComponentError} for an unknown `type` (with "did you mean").
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} for a bad or misspelt config key.
  */
 export async function openSource(
   config: { type: string } & Record<string, unknown>,

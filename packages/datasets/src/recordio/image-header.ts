@@ -48,7 +48,7 @@ export function packImageRecord(input: ImageRecordInput): Uint8Array {
 /**
  * Parses an image-record payload (MXNet's `recordio.unpack`).
  * @param where file and record, for errors.
- * @throws {@link DatasetFormatError} when the record is too short for its header or label array.
+ * @throws {@link @bctkit/tensor-ops!DatasetFormatError} when the record is too short for its header or label array.
  */
 export function unpackImageRecord(
   bytes: Uint8Array,

@@ -23,7 +23,7 @@ export function createRecordIndex(
 /**
  * Parses `.idx` text: one `key<TAB>offset` line per record, decimal integers.
  * @param recordFileSize when given, offsets at or past it are rejected.
- * @throws {@link DatasetFormatError} naming the line of a malformed, duplicate or out-of-range entry.
+ * @throws {@link @bctkit/tensor-ops!DatasetFormatError} naming the line of a malformed, duplicate or out-of-range entry.
  */
 export function parseRecordIndex(text: string, file: string, recordFileSize?: number): RecordIndex {
   const keys: number[] = [];

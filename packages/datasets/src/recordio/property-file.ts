@@ -13,7 +13,7 @@ export interface DatasetProperty {
 /**
  * Parses a `property` file. Only the first line is required; later lines (written by newer
  * insightface tools) are kept but not interpreted.
- * @throws {@link DatasetFormatError} when the first line is not three positive integers.
+ * @throws {@link @bctkit/tensor-ops!DatasetFormatError} when the first line is not three positive integers.
  */
 export function parseProperty(text: string, file: string): DatasetProperty {
   const lines = text

@@ -38,7 +38,7 @@ const SPECULATIVE_READ = 64 * 1024;
 /**
  * A RecordIO `.rec` file opened for reading: random access by byte offset (as listed in the
  * `.idx`), and sequential streaming in large blocks. Every malformation (bad magic, truncation,
- * broken part sequence) raises {@link DatasetFormatError} naming the file and byte offset, and
+ * broken part sequence) raises {@link @bctkit/tensor-ops!DatasetFormatError} naming the file and byte offset, and
  * nothing larger than the file itself is ever allocated.
  */
 export class RecordFile {
@@ -124,7 +124,7 @@ export class RecordFile {
   /**
    * Reads the logical record whose first part starts at `offset`.
    * @param record the record's key, for error messages.
-   * @throws {@link DatasetFormatError} for a bad magic, a truncated record or a broken part sequence.
+   * @throws {@link @bctkit/tensor-ops!DatasetFormatError} for a bad magic, a truncated record or a broken part sequence.
    */
   async read(offset: number, record?: number | string): Promise<RecordRead> {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.size) {

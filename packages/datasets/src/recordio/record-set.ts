@@ -105,7 +105,7 @@ export class RecordSet {
 
   /**
    * Opens `train.rec` (with `train.idx` and `property` beside it by default).
-   * @throws {@link DatasetFormatError} when the files are inconsistent or the header is malformed.
+   * @throws {@link @bctkit/tensor-ops!DatasetFormatError} when the files are inconsistent or the header is malformed.
    */
   static async open(recordPath: string, options: OpenRecordSetOptions = {}): Promise<RecordSet> {
     const indexPath = options.indexPath ?? `${recordPath.replace(/\.rec$/, '')}.idx`;
@@ -175,7 +175,7 @@ export class RecordSet {
 
   /**
    * Reads the image at dataset index `index`.
-   * @throws {@link DatasetFormatError} for a corrupt record or a label outside the class range.
+   * @throws {@link @bctkit/tensor-ops!DatasetFormatError} for a corrupt record or a label outside the class range.
    */
   async read(index: number): Promise<RecordSample> {
     const key = this.keyAt(index);

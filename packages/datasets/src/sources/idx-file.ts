@@ -19,7 +19,7 @@ const UNSIGNED_BYTE = 0x08;
 /**
  * Parses IDX bytes: two zero bytes, a type code (only 0x08, unsigned byte, is used by MNIST and
  * Fashion-MNIST), the number of dimensions, each dimension as a big-endian uint32, then the data.
- * @throws {@link DatasetFormatError} for a bad header or a size that disagrees with the dimensions.
+ * @throws {@link @bctkit/tensor-ops!DatasetFormatError} for a bad header or a size that disagrees with the dimensions.
  */
 export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {

@@ -5,7 +5,7 @@ import { editDistance } from './edit-distance.js';
 export interface RegistryEntry {
   /** Canonical id, kebab-case, e.g. `iresnet-50`. Part of the public API. */
   readonly id: string;
-  /** Other names accepted by {@link Registry.get}, e.g. insightface's `r50`. */
+  /** Other names accepted by `Registry.get`, e.g. insightface's `r50`. */
   readonly aliases?: readonly string[];
   /** One line shown by `bct list` and the docs. */
   readonly description?: string;
