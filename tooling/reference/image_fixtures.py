@@ -26,8 +26,17 @@ def main():
     grey = Image.new("L", (5, 3))
     grey.putdata([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 255])
     grey.save(OUT / "grey-5x3.png")
+    decoded = {}
+    for name in ("baseline-112x96.jpg", "progressive-112x96.jpg"):
+        pixels = list(Image.open(OUT / name).convert("RGB").getdata())
+        decoded[name] = {
+            "mean": [sum(p[c] for p in pixels) / len(pixels) for c in range(3)],
+            # every 97th pixel, row-major, RGB
+            "samples": [list(pixels[i]) for i in range(0, len(pixels), 97)],
+        }
     manifest = {
         "generator": "tooling/reference/image_fixtures.py",
+        "decodedByPil": decoded,
         "greyPixels": list(grey.getdata()),
         "files": {"baseline-112x96.jpg": [112, 96], "progressive-112x96.jpg": [112, 96], "grey-5x3.png": [5, 3]},
     }

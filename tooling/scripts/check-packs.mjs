@@ -73,6 +73,30 @@ function internalClosure(name, seen = new Set()) {
   return seen;
 }
 
+/**
+ * Extra checks run inside a package's scratch project, with what they need installed beside it:
+ * code paths an import alone does not reach (worker threads loaded from dist/, for one).
+ */
+const smokeTests = {
+  '@bctkit/datasets': {
+    install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+    code: `
+      import '@tensorflow/tfjs-backend-cpu';
+      import { createDataLoader, openSource } from '@bctkit/datasets';
+      const source = await openSource({ type: 'synthetic', classes: 2, imagesPerClass: 4 });
+      const loader = await createDataLoader(source, { batchSize: 4, workers: 2 });
+      let images = 0;
+      for await (const batch of loader.batches(0)) {
+        images += batch.indices.length;
+        batch.images.dispose();
+        batch.labels.dispose();
+      }
+      await loader.close();
+      if (images !== 8) throw new Error('the loader gave ' + images + ' images, expected 8');`,
+    what: 'loader runs its worker threads',
+  },
+};
+
 let failures = 0;
 for (const { manifest } of packages) {
   const scratch = join(work, manifest.name.replace('/', '__'));
@@ -85,7 +109,12 @@ for (const { manifest } of packages) {
   const peers = Object.entries(manifest.peerDependencies ?? {})
     .filter(([name]) => !optional[name]?.optional)
     .map(([name, range]) => `${name}@${range}`);
-  const installs = [...[...internalClosure(manifest.name)].map(tarballOf), ...peers];
+  const smoke = smokeTests[manifest.name];
+  const installs = [
+    ...[...internalClosure(manifest.name)].map(tarballOf),
+    ...peers,
+    ...(smoke?.install ?? []),
+  ];
   try {
     run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...installs], scratch);
     const exported = run(
@@ -126,7 +155,8 @@ for (const { manifest } of packages) {
           throw new Error(`${bin} env chose ${report.backend?.backend}`);
       }
     }
-    const checks = `imports (${exported} exports), typechecks${manifest.bin ? ', bin runs' : ''}`;
+    if (smoke) run('node', ['--input-type=module', '-e', smoke.code], scratch);
+    const checks = `imports (${exported} exports), typechecks${manifest.bin ? ', bin runs' : ''}${smoke ? `, ${smoke.what}` : ''}`;
     const note = manifest.private ? ' [private: not published yet]' : '';
     console.log(`ok    ${manifest.name}: installs alone, ${checks}${note}`);
   } catch (error) {

@@ -11,6 +11,15 @@ export { openSource, sources } from './builtins.js';
 export { extensionFor, type ImageInfo, readImageInfo } from './images/image-info.js';
 export { encodePng } from './images/png-encode.js';
 export {
+  type Batch,
+  createDataLoader,
+  type DataLoader,
+  type DataLoaderOptions,
+  type EpochOptions,
+} from './loader/data-loader.js';
+export { type EpochOrderOptions, epochOrder, epochRandom } from './loader/epoch-order.js';
+export { decodeImage, type Pixels } from './loader/image-transform.js';
+export {
   encodeRecord,
   joinParts,
   LEGACY_RECORDIO_MAGIC,
