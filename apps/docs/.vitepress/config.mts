@@ -37,6 +37,7 @@ export default defineConfig({
           { text: 'Errors', link: '/reference/errors' },
         ],
       },
+      { text: 'Benchmarks', link: '/benchmarks' },
       { text: 'API', link: '/api/', items: apiSidebar },
     ],
     search: { provider: 'local' },

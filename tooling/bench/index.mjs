@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// `pnpm bench <name> [--json]`: runs a benchmark against the built packages.
+const benchmarks = {
+  loader: () => import('./loader.mjs'),
+};
+const [name, ...rest] = process.argv.slice(2);
+const load = benchmarks[name];
+if (load === undefined) {
+  console.error(`usage: pnpm bench <${Object.keys(benchmarks).join(' | ')}> [--json]`);
+  process.exit(2);
+}
+await (await load()).run(rest);

@@ -1,0 +1,149 @@
+// Loader throughput: decode + flip + normalise + batch of 112x112 JPEG records, against PIL's
+// one-core decode rate for the same bytes (measured in the same run).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const requireFromDatasets = createRequire(join(root, 'packages', 'datasets', 'package.json'));
+const IMAGES = 2000;
+const BATCH = 128;
+
+export async function run(args) {
+  const json = args.includes('--json');
+  const log = json ? () => {} : (line) => console.log(line);
+  await import(requireFromDatasets.resolve('@tensorflow/tfjs-backend-cpu'));
+  const jpeg = requireFromDatasets('jpeg-js');
+  const datasets = await import(join(root, 'packages', 'datasets', 'dist', 'index.js'));
+  const work = mkdtempSync(join(tmpdir(), 'bctkit-bench-loader-'));
+  try {
+    // 1. Face-crop-like JPEGs: class patterns plus noise, 112x112, quality 95.
+    const synthetic = await datasets.openSource({
+      type: 'synthetic',
+      classes: 100,
+      imagesPerClass: IMAGES / 100,
+      height: 112,
+      width: 112,
+      noise: 3,
+    });
+    const folder = join(work, 'jpeg');
+    mkdirSync(folder);
+    let bytes = 0;
+    for (let i = 0; i < IMAGES; i++) {
+      const { image } = await synthetic.read(i);
+      const rgba = Buffer.alloc(112 * 112 * 4, 255);
+      for (let p = 0; p < 112 * 112; p++)
+        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = image.data[p * 3 + c];
+      const encoded = jpeg.encode({ data: rgba, width: 112, height: 112 }, 95).data;
+      bytes += encoded.length;
+      writeFileSync(join(folder, `${String(i).padStart(5, '0')}.jpg`), encoded);
+    }
+    const classFolder = join(work, 'faces', 'all');
+    mkdirSync(join(work, 'faces'));
+    execFileSync('cp', ['-r', folder, classFolder]);
+    await datasets.packSource(
+      await datasets.openSource({ type: 'image-folder', root: join(work, 'faces') }),
+      work,
+    );
+    const source = await datasets.openSource({ type: 'rec', path: join(work, 'train.rec') });
+    log(
+      `${IMAGES} JPEGs of 112x112, ${(bytes / IMAGES / 1024).toFixed(1)} KiB on average, batch ${BATCH}`,
+    );
+
+    // 2. Ours: the full loader with worker threads (both cores), best of 3 epochs.
+    const measure = async (workers) => {
+      const loader = await datasets.createDataLoader(source, {
+        batchSize: BATCH,
+        workers,
+        seed: 1,
+      });
+      let best = 0;
+      for (let epoch = 0; epoch < 3; epoch++) {
+        const start = performance.now();
+        let images = 0;
+        for await (const batch of loader.batches(epoch)) {
+          images += batch.indices.length;
+          batch.images.dispose();
+          batch.labels.dispose();
+        }
+        best = Math.max(best, images / ((performance.now() - start) / 1000));
+      }
+      await loader.close();
+      return best;
+    };
+    const workers = availableParallelism();
+    const loaderRate = await measure(workers);
+    const oneCoreLoader = await measure(0);
+
+    // 3. Ours: decode only, one core.
+    const blobs = [];
+    for (let i = 0; i < IMAGES; i++) blobs.push((await source.read(i)).image.bytes);
+    let decodeRate = 0;
+    for (let repeat = 0; repeat < 3; repeat++) {
+      const start = performance.now();
+      for (const blob of blobs) datasets.decodeImage(blob);
+      decodeRate = Math.max(decodeRate, IMAGES / ((performance.now() - start) / 1000));
+    }
+    await source.close();
+
+    // 4. The peer: PIL on the same bytes, one core.
+    let pil;
+    try {
+      pil = JSON.parse(
+        execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'pil_decode.py'), folder], {
+          encoding: 'utf8',
+        }),
+      );
+    } catch {
+      pil = undefined;
+    }
+    const result = {
+      benchmark: 'loader',
+      machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version },
+      images: IMAGES,
+      averageJpegBytes: Math.round(bytes / IMAGES),
+      ours: {
+        loaderImagesPerSecond: Math.round(loaderRate),
+        loaderWorkers: workers,
+        loaderInProcessImagesPerSecond: Math.round(oneCoreLoader),
+        decodeOneCoreImagesPerSecond: Math.round(decodeRate),
+        decoder: 'jpeg-js',
+      },
+      peer:
+        pil === undefined
+          ? null
+          : {
+              name: `PIL ${pil.pil}`,
+              decodeOneCoreImagesPerSecond: Math.round(pil.imagesPerSecond),
+            },
+      ratios:
+        pil === undefined
+          ? null
+          : {
+              loaderVsPilOneCore: +(loaderRate / pil.imagesPerSecond).toFixed(3),
+              decodeOneCoreVsPil: +(decodeRate / pil.imagesPerSecond).toFixed(3),
+              goal: 'loader >= 2x PIL one core',
+            },
+    };
+    if (json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    const row = (name, value, note = '') =>
+      log(`${name.padEnd(46)} ${String(value).padStart(8)} img/s ${note}`);
+    row(`ours: loader, ${workers} decode workers`, result.ours.loaderImagesPerSecond);
+    row('ours: loader, in-process (1 core)', result.ours.loaderInProcessImagesPerSecond);
+    row('ours: jpeg-js decode only (1 core)', result.ours.decodeOneCoreImagesPerSecond);
+    if (pil === undefined) {
+      log('peer: PIL unavailable (apt-get install python3-pil)');
+    } else {
+      row(`peer: PIL ${pil.pil} decode (1 core)`, result.peer.decodeOneCoreImagesPerSecond);
+      log(`ratio loader / PIL one core: ${result.ratios.loaderVsPilOneCore} (goal >= 2)`);
+      log(`ratio decode / PIL, one core each: ${result.ratios.decodeOneCoreVsPil}`);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
