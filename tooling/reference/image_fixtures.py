@@ -23,10 +23,14 @@ def main():
     face = gradient(112, 96)
     face.save(OUT / "baseline-112x96.jpg", quality=90)
     face.save(OUT / "progressive-112x96.jpg", quality=90, progressive=True)
+    grey_jpeg = Image.new("L", (40, 24))
+    grey_jpeg.putdata([(x * 6 + y * 3) % 256 for y in range(24) for x in range(40)])
+    grey_jpeg.save(OUT / "grey-40x24.jpg", quality=90)
     grey = Image.new("L", (5, 3))
     grey.putdata([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 255])
     grey.save(OUT / "grey-5x3.png")
     decoded = {}
+    decoded_grey = list(Image.open(OUT / "grey-40x24.jpg").getdata())
     for name in ("baseline-112x96.jpg", "progressive-112x96.jpg"):
         pixels = list(Image.open(OUT / name).convert("RGB").getdata())
         decoded[name] = {
@@ -37,8 +41,9 @@ def main():
     manifest = {
         "generator": "tooling/reference/image_fixtures.py",
         "decodedByPil": decoded,
+        "greyJpegDecodedByPil": decoded_grey,
         "greyPixels": list(grey.getdata()),
-        "files": {"baseline-112x96.jpg": [112, 96], "progressive-112x96.jpg": [112, 96], "grey-5x3.png": [5, 3]},
+        "files": {"grey-40x24.jpg": [40, 24], "baseline-112x96.jpg": [112, 96], "progressive-112x96.jpg": [112, 96], "grey-5x3.png": [5, 3]},
     }
     (OUT / "manifest.json").write_text(json.dumps(manifest) + "\n")
     print(f"wrote {OUT}")

@@ -48,7 +48,10 @@ for (const directory of readdirSync(join(root, 'packages'))) {
 const packages = [...manifests.values()];
 
 for (const { directory, manifest } of packages) {
-  if (!existsSync(join(root, 'packages', directory, 'dist', 'index.d.ts'))) {
+  if (
+    manifest.types?.startsWith('./dist/') &&
+    !existsSync(join(root, 'packages', directory, 'dist', 'index.d.ts'))
+  ) {
     throw new Error(`${manifest.name} has no dist/index.d.ts: run pnpm build first.`);
   }
   pnpm(['pack', '--pack-destination', tarballs], join(root, 'packages', directory));
@@ -78,6 +81,16 @@ function internalClosure(name, seen = new Set()) {
  * code paths an import alone does not reach (worker threads loaded from dist/, for one).
  */
 const smokeTests = {
+  '@bctkit/jpeg-turbo': {
+    install: [],
+    code: `
+      import { nativeJpeg } from '@bctkit/jpeg-turbo';
+      if (process.env.BCTKIT_EXPECT_NATIVE_JPEG === '1' && !nativeJpeg.available) {
+        throw new Error('the native decoder was not built from the tarball: ' + nativeJpeg.reason);
+      }
+      console.log(JSON.stringify(nativeJpeg));`,
+    what: 'native decoder built from the tarball (or the reason it was not)',
+  },
   '@bctkit/datasets': {
     install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
     code: `
@@ -129,7 +142,7 @@ for (const { manifest } of packages) {
     if (Number(exported) < 1) throw new Error('the package exports nothing');
     writeFileSync(
       join(scratch, 'consumer.ts'),
-      `import * as lib from '${manifest.name}';\nexport const version: string = lib.VERSION;\n`,
+      `import * as lib from '${manifest.name}';\nexport const names: string[] = Object.keys(lib);\n`,
     );
     run(
       'node',

@@ -15,7 +15,9 @@ interface Manifest {
   exports?: Record<string, Record<string, string>>;
   publishConfig?: { exports?: Record<string, Record<string, string>> };
   dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  gypfile?: boolean;
 }
 
 const packages = readdirSync(join(root, 'packages')).map((directory) => ({
@@ -30,10 +32,17 @@ const allowed: Record<string, string[]> = {
   'tensor-ops': [],
   backbones: ['tensor-ops'],
   losses: ['tensor-ops'],
-  datasets: ['tensor-ops'],
+  datasets: ['tensor-ops', 'jpeg-turbo'],
   metrics: ['tensor-ops'],
   cli: ['tensor-ops', 'backbones', 'losses', 'datasets', 'metrics'],
+  'jpeg-turbo': [],
 };
+
+/**
+ * Packages of plain JavaScript with a native part (no TypeScript build, no tfjs): they export
+ * their `src/` directly and are optional dependencies of the package that uses them.
+ */
+const nativePackages = new Set(['jpeg-turbo']);
 
 describe('workspace', () => {
   it('has the packages the house style lays out', () => {
@@ -48,6 +57,34 @@ describe('workspace', () => {
     expect([...versions]).toEqual(['4.22.0']);
   });
 
+  describe.each(packages.filter(({ directory }) => nativePackages.has(directory)))(
+    '$manifest.name (native)',
+    ({ directory, manifest }) => {
+      it('exports its plain JavaScript source with types, and builds at install without failing it', () => {
+        expect(manifest.exports?.['.']).toEqual({
+          types: './src/index.d.ts',
+          import: './src/index.js',
+        });
+        expect(manifest.gypfile).toBe(true);
+        expect((manifest as { scripts?: Record<string, string> }).scripts?.install).toBe(
+          'node scripts/build.mjs',
+        );
+        expect(existsSync(join(root, 'packages', directory, 'binding.gyp'))).toBe(true);
+      });
+
+      it('is only ever an optional dependency', () => {
+        for (const other of packages) {
+          expect(other.manifest.dependencies?.[manifest.name], other.directory).toBeUndefined();
+        }
+        expect(
+          packages.some(
+            (other) => other.manifest.optionalDependencies?.[manifest.name] !== undefined,
+          ),
+        ).toBe(true);
+      });
+    },
+  );
+
   describe.each(packages)('$manifest.name', ({ directory, manifest }) => {
     it('is an ESM package for Node >= 20.19 without side effects', () => {
       expect(manifest.name).toBe(`@bctkit/${directory}`);
@@ -56,32 +93,42 @@ describe('workspace', () => {
       expect(manifest.engines?.node).toBe('>=20.19');
     });
 
-    it('exports its source under @bctkit/source, and only dist/ when published', () => {
-      const entry = manifest.exports?.['.'];
-      expect(entry?.['@bctkit/source']).toBe('./src/index.ts');
-      expect(existsSync(join(root, 'packages', directory, 'src', 'index.ts'))).toBe(true);
-      expect(entry?.types).toBe('./dist/index.d.ts');
-      expect(manifest.publishConfig?.exports?.['.']).toEqual({
-        types: './dist/index.d.ts',
-        import: './dist/index.js',
-      });
-    });
+    it.skipIf(nativePackages.has(directory))(
+      'exports its source under @bctkit/source, and only dist/ when published',
+      () => {
+        const entry = manifest.exports?.['.'];
+        expect(entry?.['@bctkit/source']).toBe('./src/index.ts');
+        expect(existsSync(join(root, 'packages', directory, 'src', 'index.ts'))).toBe(true);
+        expect(entry?.types).toBe('./dist/index.d.ts');
+        expect(manifest.publishConfig?.exports?.['.']).toEqual({
+          types: './dist/index.d.ts',
+          import: './dist/index.js',
+        });
+      },
+    );
 
     it('depends only on the workspace packages below it', () => {
-      const internal = Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies })
+      const internal = Object.keys({
+        ...manifest.dependencies,
+        ...manifest.optionalDependencies,
+        ...manifest.peerDependencies,
+      })
         .filter((name) => name.startsWith('@bctkit/'))
         .map((name) => name.slice('@bctkit/'.length));
       for (const name of internal)
         expect(allowed[directory], `${directory} -> ${name}`).toContain(name);
     });
 
-    it('takes tfjs-core as a peer dependency unless it is the application', () => {
-      if (directory === 'cli') {
-        expect(manifest.dependencies?.['@tensorflow/tfjs-core']).toBe('4.22.0');
-      } else {
-        expect(manifest.dependencies?.['@tensorflow/tfjs-core']).toBeUndefined();
-        expect(manifest.peerDependencies?.['@tensorflow/tfjs-core']).toBe('^4.22.0');
-      }
-    });
+    it.skipIf(nativePackages.has(directory))(
+      'takes tfjs-core as a peer dependency unless it is the application',
+      () => {
+        if (directory === 'cli') {
+          expect(manifest.dependencies?.['@tensorflow/tfjs-core']).toBe('4.22.0');
+        } else {
+          expect(manifest.dependencies?.['@tensorflow/tfjs-core']).toBeUndefined();
+          expect(manifest.peerDependencies?.['@tensorflow/tfjs-core']).toBe('^4.22.0');
+        }
+      },
+    );
   });
 });

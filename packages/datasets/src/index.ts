@@ -18,7 +18,13 @@ export {
   type EpochOptions,
 } from './loader/data-loader.js';
 export { type EpochOrderOptions, epochOrder, epochRandom } from './loader/epoch-order.js';
-export { decodeImage, type Pixels } from './loader/image-transform.js';
+export {
+  decodeImage,
+  decodeJpegPortable,
+  type JpegDecoderInfo,
+  jpegDecoder,
+  type Pixels,
+} from './loader/image-transform.js';
 export {
   encodeRecord,
   joinParts,

@@ -20,7 +20,7 @@ function workerExecArgv(): string[] {
 }
 
 interface Pending {
-  resolve: (out: Float32Array) => void;
+  resolve: () => void;
   reject: (error: Error) => void;
   worker: number;
 }
@@ -40,18 +40,15 @@ export class DecodePool {
     this.busy = new Array<number>(workerCount).fill(0);
     this.workers = Array.from({ length: workerCount }, () => {
       const worker = new Worker(DECODE_WORKER_URL, { execArgv: workerExecArgv() });
-      worker.on(
-        'message',
-        (message: { id: number; out?: Float32Array; failure?: TransformFailure }) => {
-          const job = this.pending.get(message.id);
-          if (job === undefined) return;
-          this.pending.delete(message.id);
-          this.release(job.worker);
-          if (message.failure !== undefined)
-            job.reject(new ImageProcessingFailure(message.failure.item, message.failure.message));
-          else job.resolve(message.out!);
-        },
-      );
+      worker.on('message', (message: { id: number; failure?: TransformFailure }) => {
+        const job = this.pending.get(message.id);
+        if (job === undefined) return;
+        this.pending.delete(message.id);
+        this.release(job.worker);
+        if (message.failure !== undefined)
+          job.reject(new ImageProcessingFailure(message.failure.item, message.failure.message));
+        else job.resolve();
+      });
       worker.on('error', (error) => {
         for (const job of this.pending.values()) {
           this.release(job.worker);
@@ -84,47 +81,51 @@ export class DecodePool {
         throw new ImageProcessingFailure(item, message);
       }
     }
+    // Workers write their slices straight into one shared buffer: no copies, and the cost of
+    // touching fresh memory is paid in parallel.
+    const stride = height * width * channels;
+    const buffer = new SharedArrayBuffer(items.length * stride * 4);
     const slices = Math.min(this.workers.length, items.length);
     const per = Math.ceil(items.length / slices);
     const settled = await Promise.allSettled(
       Array.from({ length: slices }, (_, s) =>
-        this.run(s, items.slice(s * per, (s + 1) * per), height, width, channels),
+        this.run(s, {
+          items: items.slice(s * per, (s + 1) * per),
+          height,
+          width,
+          channels,
+          buffer,
+          offset: s * per * stride,
+        }),
       ),
     );
     // Report the first bad image in batch order, whichever worker finished first.
-    const parts: Float32Array[] = [];
     for (const [s, result] of settled.entries()) {
-      if (result.status === 'fulfilled') {
-        parts.push(result.value);
-        continue;
-      }
+      if (result.status === 'fulfilled') continue;
       const error = result.reason as unknown;
       if (error instanceof ImageProcessingFailure)
         throw new ImageProcessingFailure(error.item + s * per, error.message);
       throw error;
     }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Float32Array(items.length * height * width * channels);
-    let offset = 0;
-    for (const part of parts) {
-      out.set(part, offset);
-      offset += part.length;
-    }
-    return out;
+    return new Float32Array(buffer);
   }
 
   private run(
     worker: number,
-    items: readonly TransformItem[],
-    height: number,
-    width: number,
-    channels: 1 | 3,
-  ): Promise<Float32Array> {
+    job: {
+      items: readonly TransformItem[];
+      height: number;
+      width: number;
+      channels: 1 | 3;
+      buffer: SharedArrayBuffer;
+      offset: number;
+    },
+  ): Promise<void> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker });
       if (this.busy[worker]!++ === 0) this.workers[worker]!.ref();
-      this.workers[worker]!.postMessage({ id, items, height, width, channels });
+      this.workers[worker]!.postMessage({ id, ...job });
     });
   }
 

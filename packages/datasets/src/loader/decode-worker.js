@@ -2,10 +2,17 @@
 import { parentPort } from 'node:worker_threads';
 import { processImages } from './image-transform.js';
 
-parentPort.on('message', ({ id, items, height, width, channels }) => {
+// `buffer` is the batch's shared memory; this worker writes its slice, starting at `offset` floats.
+parentPort.on('message', ({ id, items, height, width, channels, buffer, offset }) => {
   try {
-    const out = processImages(items, height, width, channels);
-    parentPort.postMessage({ id, out }, [out.buffer]);
+    processImages(
+      items,
+      height,
+      width,
+      channels,
+      new Float32Array(buffer, offset * 4, items.length * height * width * channels),
+    );
+    parentPort.postMessage({ id });
   } catch (failure) {
     parentPort.postMessage({
       id,

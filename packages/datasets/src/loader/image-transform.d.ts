@@ -20,7 +20,21 @@ export interface TransformFailure {
   readonly message: string;
 }
 
-/** Decodes JPEG or PNG bytes to 8-bit grey or RGB pixels. @throws Error for other data. */
+/** The JPEG decoder in use: native libjpeg-turbo, or jpeg-js with the reason native is not used. */
+export type JpegDecoderInfo =
+  | { readonly name: 'libjpeg-turbo'; readonly native: true }
+  | { readonly name: 'jpeg-js'; readonly native: false; readonly reason: string };
+
+/** Which JPEG decoder this process uses (set `BCTKIT_JPEG_DECODER=jpeg-js` to force jpeg-js). */
+export function jpegDecoder(): JpegDecoderInfo;
+
+/** Decodes a JPEG with the pure-JavaScript jpeg-js (always RGB). @throws Error for bad data. */
+export function decodeJpegPortable(bytes: Uint8Array): Pixels;
+
+/**
+ * Decodes JPEG or PNG bytes to 8-bit grey or RGB pixels; JPEG through libjpeg-turbo when the
+ * optional @bctkit/jpeg-turbo is built, else jpeg-js. @throws Error for other or corrupt data.
+ */
 export function decodeImage(bytes: Uint8Array): Pixels;
 
 /** Writes one image as normalised float32 `(x / 255 - 0.5) / 0.5`, mirrored when `flip`. */
@@ -32,10 +46,14 @@ export function writeNormalized(
   offset: number,
 ): void;
 
-/** Decodes, flips and normalises images into `[items.length, height, width, channels]` floats. */
+/**
+ * Decodes, flips and normalises images into `[items.length, height, width, channels]` floats,
+ * written to `out` when given (its length must fit), else to a new array.
+ */
 export function processImages(
   items: readonly TransformItem[],
   height: number,
   width: number,
   channels: 1 | 3,
+  out?: Float32Array,
 ): Float32Array;

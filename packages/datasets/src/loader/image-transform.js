@@ -5,16 +5,51 @@ import pngjs from 'pngjs';
 
 const { PNG } = pngjs;
 
-/** Decodes JPEG or PNG bytes to 8-bit grey (1 channel) or RGB (3 channels) pixels. */
+/** The native libjpeg-turbo decoder of @bctkit/jpeg-turbo when installed and built, else why not. */
+async function loadNativeJpeg() {
+  if (process.env.BCTKIT_JPEG_DECODER === 'jpeg-js') {
+    return { decode: undefined, reason: 'BCTKIT_JPEG_DECODER=jpeg-js is set' };
+  }
+  try {
+    const native = await import('@bctkit/jpeg-turbo');
+    return native.nativeJpeg.available
+      ? { decode: native.decodeJpeg, reason: undefined }
+      : { decode: undefined, reason: native.nativeJpeg.reason };
+  } catch {
+    return {
+      decode: undefined,
+      reason: 'the optional package @bctkit/jpeg-turbo is not installed',
+    };
+  }
+}
+
+const nativeJpeg = await loadNativeJpeg();
+
+/** Which JPEG decoder this process uses: libjpeg-turbo (native) or jpeg-js, and why not native. */
+export function jpegDecoder() {
+  return nativeJpeg.decode
+    ? { name: 'libjpeg-turbo', native: true }
+    : { name: 'jpeg-js', native: false, reason: nativeJpeg.reason };
+}
+
+/** Decodes a JPEG with the pure-JavaScript jpeg-js (always RGB). */
+export function decodeJpegPortable(bytes) {
+  const decoded = jpeg.decode(bytes, {
+    useTArray: true,
+    formatAsRGBA: false,
+    maxResolutionInMP: 64,
+    maxMemoryUsageInMB: 256,
+  });
+  return { data: decoded.data, height: decoded.height, width: decoded.width, channels: 3 };
+}
+
+/**
+ * Decodes JPEG or PNG bytes to 8-bit grey (1 channel) or RGB (3 channels) pixels. JPEG goes
+ * through libjpeg-turbo when @bctkit/jpeg-turbo is built (grey JPEGs stay grey), else jpeg-js.
+ */
 export function decodeImage(bytes) {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) {
-    const decoded = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: false,
-      maxResolutionInMP: 64,
-      maxMemoryUsageInMB: 256,
-    });
-    return { data: decoded.data, height: decoded.height, width: decoded.width, channels: 3 };
+    return nativeJpeg.decode ? nativeJpeg.decode(bytes) : decodeJpegPortable(bytes);
   }
   if (
     bytes.length >= 8 &&
@@ -36,6 +71,9 @@ export function decodeImage(bytes) {
   throw new Error('not a JPEG or PNG image');
 }
 
+/** `(x / 255 - 0.5) / 0.5` for every byte value, as float32: one lookup per value. */
+const NORMALIZED = Float32Array.from({ length: 256 }, (_, value) => (value / 255 - 0.5) / 0.5);
+
 /**
  * Writes one image into `out` at `offset` as normalised float32 `[height, width, channels]`:
  * `(x / 255 - 0.5) / 0.5`, mirrored left-right when `flip`. Grey images are repeated into three
@@ -47,23 +85,42 @@ export function writeNormalized(image, flip, channels, out, offset) {
   if (source !== channels && !(source === 1 && channels === 3)) {
     throw new Error(`cannot turn a ${source}-channel image into ${channels} channels`);
   }
+  if (source === channels && !flip) {
+    for (let i = 0; i < data.length; i++) out[offset + i] = NORMALIZED[data[i]];
+    return;
+  }
+  const rowIn = width * source;
+  const rowOut = width * channels;
   for (let y = 0; y < height; y++) {
+    const rowStart = y * rowIn;
+    let to = offset + y * rowOut;
     for (let x = 0; x < width; x++) {
-      const from = (y * width + (flip ? width - 1 - x : x)) * source;
-      const to = offset + (y * width + x) * channels;
-      for (let c = 0; c < channels; c++)
-        out[to + c] = (data[from + (source === 1 ? 0 : c)] / 255 - 0.5) / 0.5;
+      const from = rowStart + (flip ? width - 1 - x : x) * source;
+      if (source === 1) {
+        const value = NORMALIZED[data[from]];
+        for (let c = 0; c < channels; c++) out[to++] = value;
+      } else {
+        out[to++] = NORMALIZED[data[from]];
+        out[to++] = NORMALIZED[data[from + 1]];
+        out[to++] = NORMALIZED[data[from + 2]];
+      }
     }
   }
 }
 
 /**
  * Decodes (when needed), flips and normalises a list of images into one float32 array of shape
- * `[items.length, height, width, channels]`. Throws `{ item, message }` for the first bad image.
+ * `[items.length, height, width, channels]` (into `out` when given, e.g. a view of shared memory).
+ * Throws `{ item, message }` for the first bad image.
  */
-export function processImages(items, height, width, channels) {
+export function processImages(
+  items,
+  height,
+  width,
+  channels,
+  out = new Float32Array(items.length * height * width * channels),
+) {
   const stride = height * width * channels;
-  const out = new Float32Array(items.length * stride);
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     let image;

@@ -1,0 +1,11 @@
+{
+  "targets": [
+    {
+      "target_name": "bctkit_jpeg",
+      "sources": ["native/decode.c"],
+      "libraries": ["-ljpeg"],
+      "cflags": ["-O3", "-Wall"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}
