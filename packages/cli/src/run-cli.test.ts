@@ -50,6 +50,8 @@ describe('bct env', () => {
       '@tensorflow/tfjs-backend-cpu': true,
       '@tensorflow/tfjs-backend-wasm': true,
     });
+    expect(['libjpeg-turbo', 'jpeg-js']).toContain(report.jpegDecoder.name);
+    if (process.env.BCTKIT_EXPECT_NATIVE_JPEG === '1') expect(report.jpegDecoder.native).toBe(true);
   });
 
   it('prints a readable table by default', async () => {
@@ -58,6 +60,9 @@ describe('bct env', () => {
     expect(stdout).toMatch(/^backend\s+cpu \(@tensorflow\/tfjs-backend-cpu 4\.22\.0\)$/m);
     expect(stdout).toMatch(/^package\s+@tensorflow\/tfjs-node \(not installed\)$/m);
     expect(stdout).toMatch(/^ {2}skipped\s+tensorflow-gpu: .*CUDA 11\.2/m);
+    expect(stdout).toMatch(
+      /^jpeg\s+(libjpeg-turbo \(native\)|jpeg-js \(native decoder unavailable: .+\))$/m,
+    );
   });
 
   it('can report on the wasm backend, which is fine for inference', async () => {

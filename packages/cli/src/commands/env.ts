@@ -1,3 +1,4 @@
+import { type JpegDecoderInfo, jpegDecoder } from '@bctkit/datasets';
 import {
   type BackendInfo,
   createModuleLoader,
@@ -14,6 +15,8 @@ import { VERSION } from '../version.js';
 export interface EnvironmentReport {
   readonly bctkit: { readonly cli: string; readonly tensorOps: string };
   readonly backend: BackendInfo;
+  /** The JPEG decoder the data loader uses: native libjpeg-turbo, or jpeg-js and why. */
+  readonly jpegDecoder: JpegDecoderInfo;
   readonly runtime: RuntimeReport;
 }
 
@@ -25,6 +28,7 @@ export async function collectEnvironment(preference = 'auto'): Promise<Environme
   return {
     bctkit: { cli: VERSION, tensorOps: TENSOR_OPS_VERSION },
     backend,
+    jpegDecoder: jpegDecoder(),
     runtime: describeRuntime({ loader }),
   };
 }
@@ -50,6 +54,13 @@ export function formatEnvironment(report: EnvironmentReport): string {
   for (const attempt of backend.attempts.filter((a) => !a.ok)) {
     rows.push(['  skipped', `${attempt.backend}: ${attempt.reason}`]);
   }
+  const decoder = report.jpegDecoder;
+  rows.push([
+    'jpeg',
+    decoder.native
+      ? 'libjpeg-turbo (native)'
+      : `jpeg-js (native decoder unavailable: ${decoder.reason})`,
+  ]);
   for (const pkg of runtime.packages) {
     rows.push(['package', `${pkg.name} ${pkg.installed ? pkg.version : '(not installed)'}`]);
   }
