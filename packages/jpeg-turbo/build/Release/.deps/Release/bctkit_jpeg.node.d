@@ -1,1 +1,0 @@
-cmd_Release/bctkit_jpeg.node := ln -f "Release/obj.target/bctkit_jpeg.node" "Release/bctkit_jpeg.node" 2>/dev/null || (rm -rf "Release/bctkit_jpeg.node" && cp -af "Release/obj.target/bctkit_jpeg.node" "Release/bctkit_jpeg.node")

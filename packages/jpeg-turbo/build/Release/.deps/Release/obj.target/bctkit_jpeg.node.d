@@ -1,1 +1,0 @@
-cmd_Release/obj.target/bctkit_jpeg.node := g++ -o Release/obj.target/bctkit_jpeg.node -shared -pthread -rdynamic -m64  -Wl,-soname=bctkit_jpeg.node -Wl,--start-group Release/obj.target/bctkit_jpeg/native/decode.o -Wl,--end-group -ljpeg
