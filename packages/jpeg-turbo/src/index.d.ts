@@ -21,3 +21,19 @@ export const nativeJpeg: NativeJpegStatus;
  * @throws Error when the native decoder is unavailable or the data is not a valid JPEG.
  */
 export function decodeJpeg(bytes: Uint8Array): DecodedJpeg;
+
+/**
+ * Decodes a JPEG straight into `out` at `offset` as normalised float32 `(x / 255 - 0.5) / 0.5`,
+ * `[height, width, channels]`, mirrored left-right when `flip` (grey repeated into 3 channels
+ * when `channels` is 3). The fast path of bctkit's loader: no intermediate pixel buffer.
+ * @throws Error when unavailable, for corrupt data, another image size, or too small an `out`.
+ */
+export function decodeJpegInto(
+  bytes: Uint8Array,
+  out: Float32Array,
+  offset: number,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  flip: boolean,
+): void;

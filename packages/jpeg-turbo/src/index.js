@@ -34,3 +34,8 @@ export function decodeJpeg(bytes) {
   if (!binding) throw new Error(`the native JPEG decoder is unavailable: ${reason}`);
   return binding.decode(bytes);
 }
+
+export function decodeJpegInto(bytes, out, offset, width, height, channels, flip) {
+  if (!binding) throw new Error(`the native JPEG decoder is unavailable: ${reason}`);
+  binding.decodeInto(bytes, out, offset, width, height, channels, flip);
+}

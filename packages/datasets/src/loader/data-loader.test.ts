@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatasetFormatError, InvalidConfigError } from '@bctkit/tensor-ops';
-import { memory } from '@tensorflow/tfjs-core';
+import { clone, memory } from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSource } from '../builtins.js';
 import { faceRecordPath } from '../fixtures/recordio-fixtures.js';
 import { packSource } from '../recordio/pack-source.js';
 import type { DatasetSource } from '../sources/source.js';
 import { type Batch, createDataLoader, type DataLoader } from './data-loader.js';
+import { decodeImage } from './image-transform.js';
 
 const fashionSlice = fileURLToPath(new URL('../fixtures/fashion-mnist/', import.meta.url));
 const fashion = () =>
@@ -136,6 +137,26 @@ describe('createDataLoader on real Fashion-MNIST images', () => {
     expect(memory().numTensors).toBe(before);
   });
 
+  it('reuses batch memory after release() without corrupting a clone the consumer kept', async () => {
+    const source = await fashion();
+    const options = { batchSize: 8, seed: 3, workers: 2, prefetch: 1 };
+    const reference = await collect(await loader(source, options), 0);
+    const data = await loader(source, options);
+    const before = memory().numTensors;
+    let kept: ReturnType<typeof clone> | undefined;
+    const seen: number[][] = [];
+    for await (const batch of data.batches(0)) {
+      if (batch.step === 0) kept = clone(batch.images);
+      seen.push([...batch.images.dataSync()]);
+      batch.release();
+      expect(batch.images.isDisposed && batch.labels.isDisposed).toBe(true);
+    }
+    expect(seen).toEqual(reference.map((batch) => [...batch.pixels]));
+    expect([...kept!.dataSync()]).toEqual([...reference[0]!.pixels]);
+    kept!.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('repeats grey into three channels on request', async () => {
     const source = await fashion();
     const data = await loader(source, { batchSize: 4, shuffle: false, workers: 0, channels: 3 });
@@ -171,7 +192,24 @@ describe('createDataLoader on encoded images', () => {
     const batches = await collect(data, 0);
     expect(batches).toHaveLength(1);
     expect(batches[0]!.pixels).toHaveLength(4 * 96 * 112 * 3);
-    expect(batches[0]!.pixels.every((value) => value >= -1 && value <= 1)).toBe(true);
+    // Each image is the decoded JPEG, normalised, mirrored or not (checked on a grid of pixels).
+    const decoded = decodeImage(new Uint8Array(jpeg));
+    const normalized = (value: number) => Math.fround((value / 255 - 0.5) / 0.5);
+    for (let i = 0; i < 4; i++) {
+      const image = batches[0]!.pixels.subarray(i * 96 * 112 * 3, (i + 1) * 96 * 112 * 3);
+      const matches = (flip: boolean) => {
+        for (let y = 0; y < 96; y += 7) {
+          for (let x = 0; x < 112; x += 5) {
+            const from = (y * 112 + (flip ? 111 - x : x)) * 3;
+            for (let c = 0; c < 3; c++)
+              if (image[(y * 112 + x) * 3 + c] !== normalized(decoded.data[from + c]!))
+                return false;
+          }
+        }
+        return true;
+      };
+      expect(matches(false) || matches(true)).toBe(true);
+    }
     await source.close();
   });
 

@@ -66,16 +66,27 @@ export class DecodePool {
     return this.workers.length;
   }
 
-  /** Processes `items` into `[items.length, height, width, channels]` floats. */
+  /**
+   * Processes `items` into `[items.length, height, width, channels]` floats, written into `buffer`
+   * (which must hold at least that many floats).
+   */
   async process(
     items: readonly TransformItem[],
     height: number,
     width: number,
     channels: 1 | 3,
+    buffer: SharedArrayBuffer,
   ): Promise<Float32Array> {
+    const stride = height * width * channels;
     if (this.workers.length === 0 || items.length === 0) {
       try {
-        return processImages(items, height, width, channels);
+        return processImages(
+          items,
+          height,
+          width,
+          channels,
+          new Float32Array(buffer, 0, items.length * stride),
+        );
       } catch (failure) {
         const { item, message } = failure as TransformFailure;
         throw new ImageProcessingFailure(item, message);
@@ -83,8 +94,6 @@ export class DecodePool {
     }
     // Workers write their slices straight into one shared buffer: no copies, and the cost of
     // touching fresh memory is paid in parallel.
-    const stride = height * width * channels;
-    const buffer = new SharedArrayBuffer(items.length * stride * 4);
     const slices = Math.min(this.workers.length, items.length);
     const per = Math.ceil(items.length / slices);
     const settled = await Promise.allSettled(
@@ -107,7 +116,7 @@ export class DecodePool {
         throw new ImageProcessingFailure(error.item + s * per, error.message);
       throw error;
     }
-    return new Float32Array(buffer);
+    return new Float32Array(buffer, 0, items.length * stride);
   }
 
   private run(

@@ -13,7 +13,7 @@ async function loadNativeJpeg() {
   try {
     const native = await import('@bctkit/jpeg-turbo');
     return native.nativeJpeg.available
-      ? { decode: native.decodeJpeg, reason: undefined }
+      ? { decode: native.decodeJpeg, decodeInto: native.decodeJpegInto, reason: undefined }
       : { decode: undefined, reason: native.nativeJpeg.reason };
   } catch {
     return {
@@ -123,6 +123,23 @@ export function processImages(
   const stride = height * width * channels;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
+    const bytes = item.image.kind === 'encoded' ? item.image.bytes : undefined;
+    if (bytes !== undefined && nativeJpeg.decodeInto && bytes[0] === 0xff && bytes[1] === 0xd8) {
+      // Fast path: libjpeg-turbo decodes, flips and normalises straight into the output.
+      try {
+        nativeJpeg.decodeInto(bytes, out, i * stride, width, height, channels, item.flip);
+      } catch (error) {
+        const message = error?.message ?? String(error);
+        throw {
+          item: i,
+          message:
+            message.startsWith('the image is') || message.startsWith('cannot turn')
+              ? message
+              : `cannot decode the image: ${message}`,
+        };
+      }
+      continue;
+    }
     let image;
     try {
       image = item.image.kind === 'encoded' ? decodeImage(item.image.bytes) : item.image;

@@ -124,9 +124,11 @@ export class RecordFile {
   /**
    * Reads the logical record whose first part starts at `offset`.
    * @param record the record's key, for error messages.
+   * @param sizeHint the record's length on disk when known (e.g. from the next `.idx` offset), so
+   * one exact read suffices; a wrong hint only costs extra reads.
    * @throws {@link @bctkit/tensor-ops!DatasetFormatError} for a bad magic, a truncated record or a broken part sequence.
    */
-  async read(offset: number, record?: number | string): Promise<RecordRead> {
+  async read(offset: number, record?: number | string, sizeHint?: number): Promise<RecordRead> {
     if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.size) {
       throw new DatasetFormatError(
         this.path,
@@ -145,12 +147,10 @@ export class RecordFile {
         { record },
       );
     }
-    // One speculative read usually holds a whole face crop record.
-    let chunk = await this.readExactly(
-      offset,
-      Math.min(SPECULATIVE_READ, this.size - offset),
-      record,
-    );
+    // One read usually holds the whole record: its exact size when hinted, else a speculative block.
+    const firstRead =
+      sizeHint !== undefined && sizeHint >= PART_HEADER_BYTES ? sizeHint : SPECULATIVE_READ;
+    let chunk = await this.readExactly(offset, Math.min(firstRead, this.size - offset), record);
     let chunkStart = offset;
     const parts: Uint8Array[] = [];
     let position = offset;

@@ -82,6 +82,8 @@ export class RecordSet {
   private readonly imageKeys: readonly number[];
   private readonly headerLabels: Float32Array | undefined;
   private readonly identityRange: readonly [number, number] | undefined;
+  /** Bytes from each indexed offset to the next one (or the end of the file): a record's size. */
+  private readonly spanOf: ReadonlyMap<number, number>;
 
   private constructor(init: {
     file: RecordFile;
@@ -101,6 +103,10 @@ export class RecordSet {
     this.imageKeys = init.imageKeys;
     this.headerLabels = init.headerLabels;
     this.identityRange = init.identityRange;
+    const sorted = [...init.index.offsets].sort((a, b) => a - b);
+    this.spanOf = new Map(
+      sorted.map((offset, i) => [offset, (sorted[i + 1] ?? init.file.size) - offset] as const),
+    );
   }
 
   /**
@@ -169,7 +175,7 @@ export class RecordSet {
         record: key,
       });
     }
-    const { payload } = await this.file.read(offset, key);
+    const { payload } = await this.file.read(offset, key, this.spanOf.get(offset));
     return { ...unpackImageRecord(payload, { file: this.file.path, offset, record: key }), offset };
   }
 
