@@ -1,23 +1,6 @@
 import { setBackend } from '@tensorflow/tfjs-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CliIo } from './io.js';
-import { runCli } from './run-cli.js';
-
-/** Runs `bct` in-process and captures what it prints. */
-async function bct(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
+import { runBct as bct } from './testing/run-bct.js';
 
 afterEach(async () => {
   await setBackend('cpu');

@@ -3,26 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../io.js';
-import { runCli } from '../run-cli.js';
+import { runBct as bct } from '../testing/run-bct.js';
 
 const fixtures = fileURLToPath(new URL('../../../datasets/src/fixtures/', import.meta.url));
 const faceRec = join(fixtures, 'face', 'train.rec');
 const fashionImages = join(fixtures, 'fashion-mnist', 'train-images-idx3-ubyte.gz');
-
-async function bct(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  };
-  return { code: await runCli(argv, io), stdout, stderr };
-}
 
 describe('bct data inspect', () => {
   it('reports the layout, counts, ranges and image info (--json)', async () => {
