@@ -33,6 +33,7 @@ export default defineConfig({
         items: [
           { text: 'Backends', link: '/reference/backends' },
           { text: 'bct data', link: '/reference/data-commands' },
+          { text: 'Verification metrics', link: '/reference/verification' },
           { text: 'Tensor operations', link: '/reference/tensor-ops' },
           { text: 'Errors', link: '/reference/errors' },
         ],
