@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
+import { registerEvalCommands } from './commands/eval.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
@@ -15,5 +16,6 @@ export function createProgram(io: CliIo): Command {
     .exitOverride();
   registerEnvCommand(program, io);
   registerDataCommands(program, io);
+  registerEvalCommands(program, io);
   return program;
 }

@@ -2,10 +2,24 @@
  * IJB-C 1:1 and 1:N, verification sets, self/cross compatibility tests for bctkit.
  *
  * Work in progress under issue #6: the verification core (ROC, TAR at FAR, AUC, 10-fold accuracy)
- * is here; IJB-C, retrieval metrics and compatibility reports follow.
+ * and IJB-C 1:1 from features (self, cross and old tests) are here; IJB-C from images, 1:N,
+ * retrieval metrics and compatibility reports follow.
  * @packageDocumentation
  * @module @bctkit/metrics
  */
+export {
+  type AggregateOptions,
+  aggregateTemplates,
+  type TemplateFeatures,
+} from './ijbc/aggregate-templates.js';
+export {
+  evaluateIjbcVerification,
+  farKey,
+  type IjbcVerificationOptions,
+  type IjbcVerificationReport,
+  type VerificationResult,
+} from './ijbc/evaluate-verification.js';
+export { IJBC_META_FILES, type IjbcMeta, parsePairFile, readIjbcMeta } from './ijbc/read-meta.js';
 export {
   INSIGHTFACE_THRESHOLDS,
   type KFoldAccuracy,

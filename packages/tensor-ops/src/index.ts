@@ -30,6 +30,14 @@ export { parseConfig } from './config/parse-config.js';
 export * from './errors/index.js';
 export { temporaryPathFor, writeFileAtomic } from './fs/atomic-write.js';
 export {
+  type NpyDtype,
+  NpyFile,
+  type NpyHeader,
+  parseNpyHeader,
+  readNpy,
+  writeNpy,
+} from './fs/npy.js';
+export {
   type CosineBlocksOptions,
   cosineSimilarity,
   cosineSimilarityBlocks,

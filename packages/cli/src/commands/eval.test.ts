@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import expected from '../../../metrics/src/fixtures/ijbc/expected.json' with { type: 'json' };
+import { runBct as bct } from '../testing/run-bct.js';
+
+const fixtures = fileURLToPath(new URL('../../../metrics/src/fixtures/ijbc/', import.meta.url));
+const args = [
+  'eval',
+  'ijbc',
+  '--meta',
+  join(fixtures, 'meta'),
+  '--features',
+  join(fixtures, 'new.npy'),
+];
+
+describe('bct eval ijbc', () => {
+  it('--json gives self, cross and old as the numpy reference does', async () => {
+    const { code, stdout } = await bct(
+      ...args,
+      '--old-features',
+      join(fixtures, 'old.npy'),
+      '--json',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    for (const test of ['self', 'cross', 'old'] as const) {
+      expect(report.tests[test].tar).toEqual(expected.detectorScore.tests[test].tar);
+    }
+  });
+
+  it('--no-detector-score changes the aggregation', async () => {
+    const { stdout } = await bct(...args, '--no-detector-score', '--json');
+    expect(JSON.parse(stdout).tests.self.tar).toEqual(expected.noDetectorScore.tests.self.tar);
+  });
+
+  it('prints a table with the compatibility verdict', async () => {
+    const { code, stdout } = await bct(...args, '--old-features', join(fixtures, 'old.npy'));
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^test\s+1e-6\s+1e-5\s+1e-4\s+1e-3\s+1e-2\s+1e-1\s+AUC$/m);
+    expect(stdout).toMatch(
+      /^self\s+40\.00\s+40\.00\s+40\.00\s+77\.78\s+97\.78\s+100\.00\s+99\.84$/m,
+    );
+    expect(stdout).toContain('compatibility at FAR 1e-4: cross 10.00 > old/old 7.78 (compatible)');
+  });
+
+  it('exits 1 naming the file when features do not match the meta', async () => {
+    const { code, stderr } = await bct(
+      'eval',
+      'ijbc',
+      '--meta',
+      join(fixtures, 'meta'),
+      '--features',
+      join(fixtures, 'meta', 'ijbc_face_tid_mid.txt'),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/ijbc_face_tid_mid\.txt.*not a \.npy file/);
+  });
+});
