@@ -2,8 +2,8 @@
  * IJB-C 1:1 and 1:N, verification sets, self/cross compatibility tests for bctkit.
  *
  * Work in progress under issue #6: the verification core (ROC, TAR at FAR, AUC, 10-fold accuracy)
- * and IJB-C 1:1 from features (self, cross and old tests) are here; IJB-C from images, 1:N,
- * retrieval metrics and compatibility reports follow.
+ * IJB-C 1:1 from features (self, cross and old tests) and retrieval metrics (top-k, mAP@R) are
+ * here; IJB-C from images, 1:N and compatibility reports follow.
  * @packageDocumentation
  * @module @bctkit/metrics
  */
@@ -20,6 +20,11 @@ export {
   type VerificationResult,
 } from './ijbc/evaluate-verification.js';
 export { IJBC_META_FILES, type IjbcMeta, parsePairFile, readIjbcMeta } from './ijbc/read-meta.js';
+export {
+  type RetrievalOptions,
+  type RetrievalResult,
+  retrievalMetrics,
+} from './retrieval/retrieval-metrics.js';
 export {
   INSIGHTFACE_THRESHOLDS,
   type KFoldAccuracy,
