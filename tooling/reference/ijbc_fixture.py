@@ -70,6 +70,34 @@ def verify(unique_templates, left_feats, right_feats, p1, p2, labels):
     return {"tar": tar, "auc": float(auc(fpr, tpr))}, score
 
 
+FPIRS = [1e-4, 1e-3, 1e-2, 1e-1, 1.0]
+
+
+def search(probe_feats, probe_subjects, gallery_feats, gallery_subjects):
+    """One gallery: rank-k hits of mated probes, and TPIR at each FPIR (ijb_evals semantics)."""
+    sims = probe_feats @ gallery_feats.T
+    hits = {1: 0, 5: 0, 10: 0}
+    pos, correct, non_mated_max = [], [], []
+    for i, subject in enumerate(probe_subjects):
+        if subject in gallery_subjects:
+            g = int(np.where(gallery_subjects == subject)[0][0])
+            order = np.argsort(-sims[i], kind="stable")
+            for k in hits:
+                hits[k] += int(g in order[:k])
+            others = np.delete(sims[i], g)
+            pos.append(sims[i, g])
+            correct.append(sims[i, g] > others.max())
+        else:
+            non_mated_max.append(sims[i].max())
+    pos, correct = np.array(pos), np.array(correct)
+    ranked = np.sort(np.array(non_mated_max))[::-1]
+    tpir = {}
+    for f in FPIRS:
+        threshold = ranked[max(int(len(ranked) * f) - 1, 0)]
+        tpir[repr(f)] = float(np.logical_and(correct, pos > threshold).sum() / len(pos))
+    return {"mated": len(pos), "nonMated": len(ranked), "hits": {str(k): v for k, v in hits.items()}, "tpir": tpir}
+
+
 def main():
     rng = np.random.default_rng(7)
     rows, template_ids = build(rng)
@@ -115,6 +143,41 @@ def main():
             "newTemplateFeatures": new_t[:5].tolist(),
             "selfScores": self_scores[:20].tolist(),
         }
+    # 1:N: the first template of each subject forms gallery G1 (subjects 0-14) or G2 (15-29); the
+    # other templates are the mixed probes (mated in one gallery, non-mated in the other).
+    subject_of = dict(template_ids)
+    first = {}
+    for template, subject in template_ids:
+        first.setdefault(subject, template)
+    g1 = [first[s] for s in range(15)]
+    g2 = [first[s] for s in range(15, 30)]
+    probes = [t for t, _ in template_ids if t not in set(g1 + g2)]
+    for name, members in (("ijbc_1N_gallery_G1.csv", g1), ("ijbc_1N_gallery_G2.csv", g2), ("ijbc_1N_probe_mixed.csv", probes)):
+        with open(meta / name, "w") as f:
+            f.write("TEMPLATE_ID,SUBJECT_ID,FILENAME\n")
+            for template in members:
+                for row in rows:
+                    if row[1] == template:
+                        f.write(f"{template},{subject_of[template]},img/{row[0]}\n")
+    ids, new_t = insightface_templates(new, templates, medias, faceness, True)
+    _, old_t = insightface_templates(old, templates, medias, faceness, True)
+    row_of = {t: i for i, t in enumerate(ids)}
+    probe_subjects = np.array([subject_of[t] for t in probes])
+    identification = {}
+    for mode, gallery_feats in (("self", new_t), ("cross", old_t)):
+        per_gallery = []
+        for members in (g1, g2):
+            per_gallery.append(search(
+                new_t[[row_of[t] for t in probes]], probe_subjects,
+                gallery_feats[[row_of[t] for t in members]], np.array([subject_of[t] for t in members]),
+            ))
+        mated = sum(g["mated"] for g in per_gallery)
+        identification[mode] = {
+            "galleries": per_gallery,
+            "rank": {k: sum(g["hits"][k] for g in per_gallery) / mated for k in ("1", "5", "10")},
+            "tpir": {f: float(np.mean([g["tpir"][f] for g in per_gallery])) for f in per_gallery[0]["tpir"]},
+        }
+    expected["identification"] = identification
     (OUT / "expected.json").write_text(json.dumps(expected) + "\n")
     print(f"wrote {OUT}: {len(rows)} images, {len(template_ids)} templates, {len(labels)} pairs")
 

@@ -9,7 +9,7 @@ export {
   type EnvironmentReport,
   formatEnvironment,
 } from './commands/env.js';
-export { formatIjbcReport } from './commands/eval.js';
+export { formatIdentificationReport, formatIjbcReport } from './commands/eval.js';
 export { type CliIo, processIo } from './io.js';
 export { createProgram } from './program.js';
 export { createProgress, type ProgressReporter } from './progress.js';

@@ -2,16 +2,32 @@
  * IJB-C 1:1 and 1:N, verification sets, self/cross compatibility tests for bctkit.
  *
  * Work in progress under issue #6: the verification core (ROC, TAR at FAR, AUC, 10-fold accuracy)
- * IJB-C 1:1 from features (self, cross and old tests) and retrieval metrics (top-k, mAP@R) are
- * here; IJB-C from images, 1:N and compatibility reports follow.
+ * IJB-C 1:1 and 1:N from features (self, cross and old tests) and retrieval metrics (top-k,
+ * mAP@R) are here; IJB-C from images and compatibility reports follow.
  * @packageDocumentation
  * @module @bctkit/metrics
  */
+
+export {
+  DEFAULT_RANKS,
+  type GallerySearchResult,
+  IJBC_FPIRS,
+  type SearchOptions,
+  searchGallery,
+} from './identification/open-set-search.js';
 export {
   type AggregateOptions,
   aggregateTemplates,
   type TemplateFeatures,
 } from './ijbc/aggregate-templates.js';
+export {
+  evaluateIjbcIdentification,
+  type IdentificationResult,
+  IJBC_1N_FILES,
+  type IjbcIdentificationReport,
+  readTemplateList,
+  type TemplateList,
+} from './ijbc/evaluate-identification.js';
 export {
   evaluateIjbcVerification,
   farKey,

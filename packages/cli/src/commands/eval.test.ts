@@ -56,4 +56,21 @@ describe('bct eval ijbc', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/ijbc_face_tid_mid\.txt.*not a \.npy file/);
   });
+
+  it('--identification adds 1:N (rank-k, TPIR) for self and cross', async () => {
+    const { code, stdout } = await bct(
+      ...args,
+      '--old-features',
+      join(fixtures, 'old.npy'),
+      '--identification',
+      '--json',
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.identification.self.rank).toEqual(expected.identification.self.rank);
+    expect(report.identification.cross.rank).toEqual(expected.identification.cross.rank);
+    const table = await bct(...args, '--identification');
+    expect(table.stdout).toMatch(/^test\s+rank-1\s+rank-5\s+rank-10\s+TPIR@0\.0001/m);
+    expect(table.stdout).toMatch(/^self\s+96\.67\s+100\.00\s+100\.00/m);
+  });
 });

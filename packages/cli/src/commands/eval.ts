@@ -1,7 +1,10 @@
 import {
+  evaluateIjbcIdentification,
   evaluateIjbcVerification,
   farKey,
   IJBC_FARS,
+  IJBC_FPIRS,
+  type IjbcIdentificationReport,
   type IjbcVerificationReport,
   readIjbcMeta,
 } from '@bctkit/metrics';
@@ -40,6 +43,24 @@ export function formatIjbcReport(report: IjbcVerificationReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/** The human-readable IJB-C 1:N table: rank-k and TPIR (%) at each FPIR, per test. */
+export function formatIdentificationReport(report: IjbcIdentificationReport): string {
+  const header = ['test', 'rank-1', 'rank-5', 'rank-10', ...IJBC_FPIRS.map((f) => `TPIR@${f}`)];
+  const rows = Object.entries(report.tests).map(([name, result]) => [
+    name,
+    ...['1', '5', '10'].map((k) => (100 * result.rank[k]!).toFixed(2)),
+    ...IJBC_FPIRS.map((f) => (100 * result.tpir[String(f)]!).toFixed(2)),
+  ]);
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => row[i]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ');
+  return `${['IJB-C 1:N identification (%), G1 and G2 combined; cross: old gallery, new probes', line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
 /** Registers `bct eval ijbc`. */
 export function registerEvalCommands(program: Command, io: CliIo): void {
   const evaluate = program
@@ -61,6 +82,10 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
       'old-model features in the same layout: adds the cross (old/new) and old (old/old) tests',
     )
     .option('--no-detector-score', 'do not weight image features by the detector score')
+    .option(
+      '--identification',
+      'also run 1:N identification (needs ijbc_1N_gallery_G1/G2.csv and ijbc_1N_probe_mixed.csv in --meta)',
+    )
     .option('--json', 'print one JSON object')
     .action(
       async (options: {
@@ -68,6 +93,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
         features: string;
         oldFeatures?: string;
         detectorScore: boolean;
+        identification?: boolean;
         json?: boolean;
       }) => {
         const meta = await readIjbcMeta(options.meta);
@@ -82,7 +108,26 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
           featuresFile: options.features,
           oldFeaturesFile: options.oldFeatures,
         });
-        io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : formatIjbcReport(report));
+        const identification = options.identification
+          ? await evaluateIjbcIdentification({
+              metaDirectory: options.meta,
+              meta,
+              features,
+              oldFeatures,
+              detectorScore: options.detectorScore,
+            })
+          : undefined;
+        if (options.json) {
+          const output =
+            identification === undefined
+              ? report
+              : { ...report, identification: identification.tests };
+          io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+        } else {
+          const tables = [formatIjbcReport(report)];
+          if (identification !== undefined) tables.push(formatIdentificationReport(identification));
+          io.stdout(tables.join('\n'));
+        }
       },
     );
 }
