@@ -47,6 +47,11 @@ export {
   type KFoldOptions,
   kFoldAccuracy,
 } from './verification/k-fold-accuracy.js';
+export {
+  parseVerificationBin,
+  readVerificationBin,
+  type VerificationBin,
+} from './verification/read-bin.js';
 export { areaUnderCurve, type Roc, type RocOptions, rocCurve } from './verification/roc.js';
 export { IJBC_FARS, type TarAtFar, tarAtFar } from './verification/tar-at-far.js';
 export { VERSION } from './version.js';
