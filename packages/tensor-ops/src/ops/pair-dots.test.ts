@@ -12,6 +12,22 @@ describe('pairDots', () => {
     expect(Array.from(pairDots(left, right, [0, 1, 0, 1], [0, 1, 2, 2]))).toEqual([2, 0, 5, 15]);
   });
 
+  it('agrees with a plain double-precision sum for widths that are and are not multiples of 4', () => {
+    for (const dim of [1, 3, 4, 7, 512]) {
+      const values = Float32Array.from({ length: 3 * dim }, (_, i) => Math.sin(i * 1.7));
+      const matrix = createHostMatrix(values, 3, dim);
+      const out = pairDots(matrix, matrix, [0, 2], [1, 2]);
+      [
+        [0, 1],
+        [2, 2],
+      ].forEach(([x, y], p) => {
+        let expected = 0;
+        for (let k = 0; k < dim; k++) expected += values[x! * dim + k]! * values[y! * dim + k]!;
+        expect(out[p]).toBeCloseTo(expected, 4);
+      });
+    }
+  });
+
   it('scores a matrix against itself (self-test) and handles no pairs', () => {
     expect(Array.from(pairDots(left, left, [0, 1], [1, 1]))).toEqual([11, 26]);
     expect(pairDots(left, right, [], [])).toHaveLength(0);
