@@ -82,7 +82,13 @@ export {
 export { type MnistSourceConfig, openMnistPackageSource } from './sources/mnist-package-source.js';
 export { createPixelSource, type PixelArrays } from './sources/pixel-source.js';
 export { openRecSource, type RecSourceConfig } from './sources/rec-source.js';
-export type { DatasetSource, Sample, SampleImage, SourceSpec } from './sources/source.js';
+export type {
+  DatasetSource,
+  ImageLocation,
+  Sample,
+  SampleImage,
+  SourceSpec,
+} from './sources/source.js';
 export { createSyntheticSource, type SyntheticSourceConfig } from './sources/synthetic-source.js';
 export {
   planClassSplit,

@@ -236,8 +236,13 @@ describe('createDataLoader on encoded images', () => {
     const data = await loader(pixelsFirst, { batchSize: 3, shuffle: false, workers: 2 });
     const error = await collect(data, 0).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatasetFormatError);
-    expect((error as DatasetFormatError).record).toBe(1);
-    expect((error as Error).message).toMatch(/image at dataset index 1: cannot decode the image/);
+    // The rec source locates the image: file, record key 2 (dataset index 1), byte offset 116.
+    expect((error as DatasetFormatError).record).toBe(2);
+    expect((error as DatasetFormatError).file).toBe(faceRecordPath);
+    expect((error as DatasetFormatError).offset).toBe(116);
+    expect((error as Error).message).toMatch(
+      /\(record 2, byte 116\): image at dataset index 1: cannot decode the image/,
+    );
     await source.close();
   });
 

@@ -142,11 +142,12 @@ export async function createDataLoader(
       giveBack(buffer);
       if (!(error instanceof ImageProcessingFailure)) throw error;
       const index = samples[error.item]?.index;
+      const where = index === undefined ? undefined : source.locate?.(index);
       throw new DatasetFormatError(
-        source.type,
-        undefined,
+        where?.file ?? source.type,
+        where?.offset,
         `image at dataset index ${index}: ${error.message}`,
-        { record: index },
+        { record: where?.record ?? index },
       );
     }
     return {

@@ -89,6 +89,9 @@ export async function openImageFolderSource(
       return labels;
     },
     async close() {},
+    locate(index) {
+      return { file: entries[index]?.path ?? config.root };
+    },
   };
 }
 

@@ -43,6 +43,10 @@ export async function openRecSource(config: RecSourceConfig): Promise<DatasetSou
       return labels;
     },
     close: () => set.close(),
+    locate(index) {
+      const key = set.keyAt(index);
+      return { file: set.file.path, record: key, offset: set.index.offsetOf.get(key) };
+    },
   };
 }
 

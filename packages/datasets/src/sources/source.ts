@@ -39,6 +39,18 @@ export interface DatasetSource {
   labels(): Promise<Int32Array>;
   /** Releases files. */
   close(): Promise<void>;
+  /**
+   * Where the image at `index` is stored, when the source knows (file, record key, byte offset),
+   * so errors about its content can name them.
+   */
+  locate?(index: number): ImageLocation;
+}
+
+/** Where an image is stored, for error messages. */
+export interface ImageLocation {
+  readonly file: string;
+  readonly record?: number;
+  readonly offset?: number;
 }
 
 /** A registered kind of dataset source. */
