@@ -11,6 +11,7 @@ import {
 import { readNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { formatTable } from '../table.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
 export function formatIjbcReport(report: IjbcVerificationReport): string {
@@ -20,17 +21,9 @@ export function formatIjbcReport(report: IjbcVerificationReport): string {
     ...IJBC_FARS.map((far) => (100 * result.tar[farKey(far)]!).toFixed(2)),
     (100 * result.auc).toFixed(2),
   ]);
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => row[i]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join('  ');
   const out = [
     `IJB-C 1:1 verification, TAR (%) at FAR: ${report.templates} templates, ${report.pairs} pairs`,
-    line(header),
-    ...rows.map(line),
+    ...formatTable(header, rows),
   ];
   const { cross, old } = report.tests;
   if (cross !== undefined && old !== undefined) {
@@ -51,14 +44,7 @@ export function formatIdentificationReport(report: IjbcIdentificationReport): st
     ...['1', '5', '10'].map((k) => (100 * result.rank[k]!).toFixed(2)),
     ...IJBC_FPIRS.map((f) => (100 * result.tpir[String(f)]!).toFixed(2)),
   ]);
-  const widths = header.map((cell, i) =>
-    Math.max(cell.length, ...rows.map((row) => row[i]!.length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join('  ');
-  return `${['IJB-C 1:N identification (%), G1 and G2 combined; cross: old gallery, new probes', line(header), ...rows.map(line)].join('\n')}\n`;
+  return `${['IJB-C 1:N identification (%), G1 and G2 combined; cross: old gallery, new probes', ...formatTable(header, rows)].join('\n')}\n`;
 }
 
 /** Registers `bct eval ijbc`. */

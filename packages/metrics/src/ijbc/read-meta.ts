@@ -29,9 +29,10 @@ export const IJBC_META_FILES = {
   pairs: 'ijbc_template_pair_label.txt',
 } as const;
 
-async function readText(path: string): Promise<string> {
+/** Reads a meta file, naming it in the error when it cannot be read. */
+async function readMetaFile(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'latin1');
+    return await readFile(path);
   } catch (cause) {
     throw new DatasetFormatError(
       path,
@@ -112,8 +113,8 @@ export async function readIjbcMeta(directory: string): Promise<IjbcMeta> {
   const templatePath = join(directory, IJBC_META_FILES.templates);
   const landmarkPath = join(directory, IJBC_META_FILES.landmarks);
   const pairPath = join(directory, IJBC_META_FILES.pairs);
-  const templateLines = lines(await readText(templatePath));
-  const landmarkLines = lines(await readText(landmarkPath));
+  const templateLines = lines((await readMetaFile(templatePath)).toString('latin1'));
+  const landmarkLines = lines((await readMetaFile(landmarkPath)).toString('latin1'));
   if (templateLines.length !== landmarkLines.length) {
     throw new DatasetFormatError(
       landmarkPath,
@@ -160,17 +161,7 @@ export async function readIjbcMeta(directory: string): Promise<IjbcMeta> {
     landmarks.set(values.slice(0, 10), i * 10);
     faceness[i] = values[10]!;
   }
-  let pairBytes: Uint8Array;
-  try {
-    pairBytes = new Uint8Array(await readFile(pairPath));
-  } catch (cause) {
-    throw new DatasetFormatError(
-      pairPath,
-      undefined,
-      `cannot read the IJB-C meta file: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+  const pairBytes = new Uint8Array(await readMetaFile(pairPath));
   return {
     names,
     templates,
