@@ -82,8 +82,8 @@ export class RecordSet {
   private readonly imageKeys: readonly number[];
   private readonly headerLabels: Float32Array | undefined;
   private readonly identityRange: readonly [number, number] | undefined;
-  /** Bytes from each indexed offset to the next one (or the end of the file): a record's size. */
-  private readonly spanOf: ReadonlyMap<number, number>;
+  /** Every indexed offset, ascending: a record spans from its offset to the next one. */
+  private readonly sortedOffsets: Float64Array;
 
   private constructor(init: {
     file: RecordFile;
@@ -103,10 +103,20 @@ export class RecordSet {
     this.imageKeys = init.imageKeys;
     this.headerLabels = init.headerLabels;
     this.identityRange = init.identityRange;
-    const sorted = [...init.index.offsets].sort((a, b) => a - b);
-    this.spanOf = new Map(
-      sorted.map((offset, i) => [offset, (sorted[i + 1] ?? init.file.size) - offset] as const),
-    );
+    this.sortedOffsets = Float64Array.from(init.index.offsets).sort();
+  }
+
+  /** A record's size on disk: from its offset to the next indexed offset, or the end of the file. */
+  private spanAt(offset: number): number {
+    const offsets = this.sortedOffsets;
+    let low = 0;
+    let high = offsets.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (offsets[middle]! <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return (low < offsets.length ? offsets[low]! : this.file.size) - offset;
   }
 
   /**
@@ -175,7 +185,7 @@ export class RecordSet {
         record: key,
       });
     }
-    const { payload } = await this.file.read(offset, key, this.spanOf.get(offset));
+    const { payload } = await this.file.read(offset, key, this.spanAt(offset));
     return { ...unpackImageRecord(payload, { file: this.file.path, offset, record: key }), offset };
   }
 
