@@ -1,8 +1,49 @@
 /**
- * insightface iResNet backbones, checkpoints, weight import and external feature extractors for bctkit.
- *
- * Not released yet: this package is built under issue #4; until then it only exports its version.
+ * insightface iResNet backbones on tfjs-core, checkpoints, PyTorch weight import (`.pth`,
+ * safetensors), external tfjs models as feature extractors, and batched feature extraction.
  * @packageDocumentation
  * @module @bctkit/backbones
  */
+export type { ApplyOptions, Backbone, FeatureExtractor } from './backbone.js';
+export {
+  type BackboneConfig,
+  type BackboneSize,
+  type BackboneSpec,
+  backbones,
+  createBackbone,
+  resolveBackboneConfig,
+} from './builtins.js';
+export {
+  type BlockPlan,
+  type ConvPlan,
+  countMacs,
+  countParameters,
+  IRESNET_DEPTHS,
+  type IResNetDepth,
+  type IResNetOptions,
+  type IResNetOptionsInput,
+  type IResNetPlan,
+  iresnetOptionsSchema,
+  planIResNet,
+  type TensorSpec,
+} from './iresnet/architecture.js';
+export { IResNet } from './iresnet/iresnet.js';
+export {
+  exportStateDict,
+  type LoadStateDictOptions,
+  loadStateDict,
+  type ReadStateDictOptions,
+  readStateDict,
+  torchShape,
+} from './torch/load-state-dict.js';
+export { parseTorchCheckpoint } from './torch/read-pth.js';
+export { parseSafetensors, writeSafetensors } from './torch/safetensors.js';
+export {
+  DTYPE_BYTES,
+  fromFloat32,
+  type StateDict,
+  type StateDtype,
+  type StateTensor,
+  toFloat32,
+} from './torch/state-dict.js';
 export { VERSION } from './version.js';

@@ -19,9 +19,14 @@ export function maxAbsDifference(actual: ArrayLike<number>, expected: ArrayLike<
 export function expectAllClose(
   actual: ArrayLike<number>,
   expected: ArrayLike<number>,
-  { atol = 1e-6, rtol = 1e-5 }: { atol?: number; rtol?: number } = {},
+  {
+    atol = 1e-6,
+    rtol = 1e-5,
+    message,
+  }: { atol?: number; rtol?: number; /** Names the compared quantity on failure. */ message?: string } = {},
 ): void {
-  expect(actual.length, 'length').toBe(expected.length);
+  const what = message === undefined ? '' : `${message}: `;
+  expect(actual.length, `${what}length`).toBe(expected.length);
   let worstIndex = -1;
   let worstExcess = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -35,7 +40,7 @@ export function expectAllClose(
   }
   if (worstIndex >= 0) {
     expect.fail(
-      `entry ${worstIndex}: got ${actual[worstIndex]}, expected ${expected[worstIndex]} ` +
+      `${what}entry ${worstIndex}: got ${actual[worstIndex]}, expected ${expected[worstIndex]} ` +
         `(atol ${atol}, rtol ${rtol})`,
     );
   }
