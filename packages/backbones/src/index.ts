@@ -14,6 +14,30 @@ export {
   resolveBackboneConfig,
 } from './builtins.js';
 export {
+  CHECKPOINT_FORMAT_VERSION,
+  type CheckpointMetadata,
+  type LoadedCheckpoint,
+  loadCheckpoint,
+  readCheckpointMetadata,
+  type SaveCheckpointOptions,
+  saveCheckpoint,
+} from './checkpoint/checkpoint.js';
+export {
+  ExternalModel,
+  type ExternalModelConfig,
+  type ExternalModelConfigInput,
+  externalModelConfigSchema,
+  loadExternalModel,
+} from './external/external-model.js';
+export { fileHandler } from './external/file-handler.js';
+export {
+  type ExtractedFeatures,
+  type ExtractOptions,
+  extractFeatures,
+  type ImageBatch,
+  writeFeatures,
+} from './extract/extract-features.js';
+export {
   type BlockPlan,
   type ConvPlan,
   countMacs,
@@ -27,6 +51,7 @@ export {
   planIResNet,
   type TensorSpec,
 } from './iresnet/architecture.js';
+export { BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './iresnet/batch-norm.js';
 export { IResNet } from './iresnet/iresnet.js';
 export {
   exportStateDict,

@@ -38,6 +38,13 @@ export {
   writeNpy,
 } from './fs/npy.js';
 export {
+  type PickleGlobal,
+  type PickleTuple,
+  type PickleValue,
+  type UnpickleOptions,
+  unpickle,
+} from './fs/pickle.js';
+export {
   type CosineBlocksOptions,
   cosineSimilarity,
   cosineSimilarityBlocks,
@@ -56,13 +63,6 @@ export { pairDots } from './ops/pair-dots.js';
 export { replaceRows } from './ops/replace-rows.js';
 export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';
 export { stopGradient } from './ops/stop-gradient.js';
-export {
-  type PickleGlobal,
-  type PickleTuple,
-  type PickleValue,
-  type UnpickleOptions,
-  unpickle,
-} from './fs/pickle.js';
 export { createRandom, type RandomState, SeededRandom } from './random/seeded-random.js';
 export { editDistance } from './registry/edit-distance.js';
 export { Registry, type RegistryEntry } from './registry/registry.js';

@@ -42,6 +42,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'safeAcos',
         'stopGradient',
         'temporaryPathFor',
+        'unpickle',
         'writeFileAtomic',
         'writeNpy',
         'useBackend',

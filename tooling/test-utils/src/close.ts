@@ -23,7 +23,12 @@ export function expectAllClose(
     atol = 1e-6,
     rtol = 1e-5,
     message,
-  }: { atol?: number; rtol?: number; /** Names the compared quantity on failure. */ message?: string } = {},
+  }: {
+    atol?: number;
+    rtol?: number;
+    /** Names the compared quantity on failure. */
+    message?: string;
+  } = {},
 ): void {
   const what = message === undefined ? '' : `${message}: `;
   expect(actual.length, `${what}length`).toBe(expected.length);

@@ -3,6 +3,8 @@
 // directly here so that test-utils does not depend on the package it tests).
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { setBackend } from '@tensorflow/tfjs-core';
+import { env, setBackend } from '@tensorflow/tfjs-core';
 
+// Silences tfjs's "install the node backend" banner, which says nothing about the code under test.
+env().set('IS_TEST', true);
 await setBackend('cpu');

@@ -29,12 +29,21 @@ describe('iResNet sizes', () => {
     const block = (i: number, o: number, down: boolean) =>
       bn(i) + 9 * i * o + bn(o) + o + 9 * o * o + bn(o) + (down ? i * o + bn(o) : 0);
     const expected =
-      9 * 1 * 1 + bn(1) + 1 +
-      block(1, 1, true) + block(1, 1, false) +
-      block(1, 2, true) + block(2, 2, false) +
-      block(2, 4, true) + block(4, 4, false) +
-      block(4, 8, true) + block(8, 8, false) +
-      bn(8) + 8 * 4 + 4 + bn(4);
+      9 * 1 * 1 +
+      bn(1) +
+      1 +
+      block(1, 1, true) +
+      block(1, 1, false) +
+      block(1, 2, true) +
+      block(2, 2, false) +
+      block(2, 4, true) +
+      block(4, 4, false) +
+      block(4, 8, true) +
+      block(8, 8, false) +
+      bn(8) +
+      8 * 4 +
+      4 +
+      bn(4);
     const model = createBackbone({
       type: 'iresnet-18',
       inputSize: 8,
@@ -66,7 +75,7 @@ describe('iResNet sizes', () => {
 describe('iResNet initialisation', () => {
   it('follows insightface: N(0, 0.1) convolutions, PReLU 0.25, BN 1/0, fc uniform(1/sqrt(fan_in))', () => {
     const model = createBackbone({ type: 'r18', inputSize: 28, widthMultiplier: 0.5, seed: 3 });
-    const values = (name: string) => model.tensors.get(name)!.dataSync();
+    const values = (name: string) => model.tensors.get(name)!.dataSync() as Float32Array;
     const conv = values('layer3.0.conv1.weight'); // 9 * 64 * 128 values
     const mean = conv.reduce((a, b) => a + b, 0) / conv.length;
     const std = Math.sqrt(conv.reduce((a, b) => a + (b - mean) ** 2, 0) / conv.length);

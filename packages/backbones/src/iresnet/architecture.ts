@@ -150,7 +150,13 @@ export function planIResNet(depth: IResNetDepth, options: IResNetOptions): IResN
         trainable: !frozenScale,
         parameter: true,
       },
-      { name: `${prefix}.bias`, shape: [channels], init: 'zeros', trainable: true, parameter: true },
+      {
+        name: `${prefix}.bias`,
+        shape: [channels],
+        init: 'zeros',
+        trainable: true,
+        parameter: true,
+      },
       {
         name: `${prefix}.running_mean`,
         shape: [channels],

@@ -21,7 +21,8 @@ describe('IResNet against PyTorch', () => {
   });
   afterAll(() => model.dispose());
 
-  const images = () => tf.tensor4d(fixture.images, fixture.imagesShape as [number, number, number, number]);
+  const images = () =>
+    tf.tensor4d(fixture.images, fixture.imagesShape as [number, number, number, number]);
 
   it('has exactly the state-dict keys of the PyTorch model (besides num_batches_tracked)', () => {
     const keys = fixture.stateDictKeys.filter((key) => !key.endsWith('num_batches_tracked'));
@@ -68,11 +69,15 @@ describe('IResNet against PyTorch', () => {
       });
     });
     for (const [name, expected] of Object.entries(fixture.runningAfterTrain))
-      expectAllClose(model.tensors.get(name)!.dataSync(), expected, { ...tolerance, message: name });
+      expectAllClose(model.tensors.get(name)!.dataSync(), expected, {
+        ...tolerance,
+        message: name,
+      });
     tf.dispose([value, ...grads, output!]);
     expect(tf.memory().numTensors).toBe(start);
     // Restore the statistics for the other tests.
-    for (const [name, values] of before) model.tensors.get(name)!.assign(tf.tensor(values, model.tensors.get(name)!.shape));
+    for (const [name, values] of before)
+      model.tensors.get(name)!.assign(tf.tensor(values, model.tensors.get(name)!.shape));
     tf.dispose([input, weights]);
     await Promise.resolve();
   });

@@ -1,4 +1,4 @@
-import { createRandom, ShapeMismatchError, type SeededRandom } from '@bctkit/tensor-ops';
+import { createRandom, type SeededRandom, ShapeMismatchError } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ApplyOptions, Backbone } from '../backbone.js';
 import {
@@ -104,8 +104,8 @@ export class IResNet implements Backbone {
     return tf.tidy(() => {
       const norm = <T extends tf.Tensor>(input: T, prefix: string) =>
         batchNorm(input, this.batchNormTensors(prefix), training, update, prefix);
-      const prelu = (input: tf.Tensor4D, prefix: string) =>
-        tf.prelu(input, this.tensor(`${prefix}.weight`));
+      const prelu = (input: tf.Tensor4D, prefix: string): tf.Tensor4D =>
+        tf.prelu(input as tf.Tensor, this.tensor(`${prefix}.weight`) as tf.Tensor) as tf.Tensor4D;
 
       let x = this.conv(images, this.plan.stem);
       x = prelu(norm(x, 'bn1'), 'prelu');
@@ -125,7 +125,8 @@ export class IResNet implements Backbone {
         images.shape[0],
         this.plan.flattenedSize,
       ]) as tf.Tensor2D;
-      if (training && this.options.dropout > 0) flat = tf.dropout(flat, this.options.dropout);
+      if (training && this.options.dropout > 0)
+        flat = tf.dropout(flat, this.options.dropout) as tf.Tensor2D;
       const embedding = tf.add(
         tf.matMul(flat, this.tensor('fc.weight')),
         this.tensor('fc.bias'),

@@ -47,8 +47,7 @@ export async function readStateDict(
     });
   }
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return parseTorchCheckpoint(bytes, path, options.key);
-  if (bytes[0] === 0x80)
-    return parseTorchCheckpoint(bytes, path, options.key); // legacy pickle: explained there
+  if (bytes[0] === 0x80) return parseTorchCheckpoint(bytes, path, options.key); // legacy pickle: explained there
   return parseSafetensors(bytes, path);
 }
 

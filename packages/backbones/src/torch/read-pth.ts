@@ -37,7 +37,9 @@ interface TensorRef {
 }
 
 function isTensorRef(value: unknown): value is TensorRef {
-  return typeof value === 'object' && value !== null && (value as TensorRef).kind === 'torch-tensor';
+  return (
+    typeof value === 'object' && value !== null && (value as TensorRef).kind === 'torch-tensor'
+  );
 }
 
 function integers(value: PickleValue, what: string): number[] {
@@ -169,12 +171,11 @@ export function parseTorchCheckpoint(bytes: Uint8Array, file: string, key?: stri
     throw new DatasetFormatError(file, undefined, 'the archive has no <name>/data.pkl member');
   const prefix = pickleName.slice(0, -'data.pkl'.length);
   let root = unpickleStateDict(archive.read(pickleName), file);
-  const isStateDict = (value: PickleValue): value is Map<PickleValue, PickleValue> =>
+  const isStateDict = (value: PickleValue): boolean =>
     value instanceof Map && [...value.values()].every(isTensorRef);
   if (root instanceof Map && !isStateDict(root)) {
     const candidates = [...root].filter(([, value]) => isStateDict(value));
-    const chosen =
-      key === undefined ? candidates[0] : candidates.find(([name]) => name === key);
+    const chosen = key === undefined ? candidates[0] : candidates.find(([name]) => name === key);
     if (chosen === undefined) {
       const names = candidates.map(([name]) => String(name)).join(', ') || 'none';
       throw new DatasetFormatError(
@@ -190,7 +191,7 @@ export function parseTorchCheckpoint(bytes: Uint8Array, file: string, key?: stri
   if (!isStateDict(root))
     throw new DatasetFormatError(file, undefined, 'the checkpoint does not hold a state dict');
   const state: StateDict = new Map();
-  for (const [name, value] of root) {
+  for (const [name, value] of root as Map<PickleValue, PickleValue>) {
     if (typeof name !== 'string')
       throw new DatasetFormatError(file, undefined, 'a state dict key is not a string');
     state.set(name, materialise(value as unknown as TensorRef, archive, prefix, name, file));

@@ -33,7 +33,9 @@ describe('readStateDict', () => {
     expectAllClose(toFloat32(state.get('bias')!, 'bias', 'x'), linear.bias);
     await expect(
       readStateDict(fixture('training-checkpoint.pt'), { key: 'state_dict_head' }),
-    ).rejects.toThrow(/no state dict named state_dict_head \(state dicts in it: state_dict_backbone\)/);
+    ).rejects.toThrow(
+      /no state dict named state_dict_head \(state dicts in it: state_dict_backbone\)/,
+    );
   });
 
   it('refuses a pickled module without running it, and explains the fix', async () => {

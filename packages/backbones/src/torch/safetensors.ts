@@ -41,7 +41,11 @@ export function parseSafetensors(bytes: Uint8Array, file: string): StateDict {
   const state: StateDict = new Map();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as {
+    const {
+      dtype,
+      shape,
+      data_offsets: offsets,
+    } = (entry ?? {}) as {
       dtype?: unknown;
       shape?: unknown;
       data_offsets?: unknown;

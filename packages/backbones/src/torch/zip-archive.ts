@@ -43,8 +43,7 @@ export class ZipArchive {
     const { headerOffset, method, compressedSize, size } = entry as ZipEntry;
     if (this.u32(headerOffset) !== LOCAL_HEADER)
       this.fail(headerOffset, `no local header for ${name}`);
-    const start =
-      headerOffset + 30 + this.u16(headerOffset + 26) + this.u16(headerOffset + 28);
+    const start = headerOffset + 30 + this.u16(headerOffset + 26) + this.u16(headerOffset + 28);
     if (start + compressedSize > this.bytes.length)
       this.fail(start, `member ${name} runs past the end of the file (truncated file?)`);
     const stored = this.bytes.subarray(start, start + compressedSize);
@@ -60,7 +59,11 @@ export class ZipArchive {
   private readDirectory(): Map<string, ZipEntry> {
     const bytes = this.bytes;
     let end = -1;
-    for (let position = bytes.length - 22; position >= Math.max(0, bytes.length - 65557); position--) {
+    for (
+      let position = bytes.length - 22;
+      position >= Math.max(0, bytes.length - 65557);
+      position--
+    ) {
       if (this.u32(position) === END_OF_DIRECTORY) {
         end = position;
         break;
@@ -101,8 +104,14 @@ export class ZipArchive {
         const length = this.u16(extra + 2);
         if (id === 0x0001) {
           let field = extra + 4;
-          if (size === 0xffffffff) (size = this.u64(field)), (field += 8);
-          if (compressedSize === 0xffffffff) (compressedSize = this.u64(field)), (field += 8);
+          if (size === 0xffffffff) {
+            size = this.u64(field);
+            field += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = this.u64(field);
+            field += 8;
+          }
           if (headerOffset === 0xffffffff) headerOffset = this.u64(field);
         }
         extra += 4 + length;

@@ -158,7 +158,11 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): PickleVal
     return value as PickleValue;
   };
   const pushInteger = (value: bigint | number) => {
-    if (typeof value === 'bigint' && value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER))
+    if (
+      typeof value === 'bigint' &&
+      value >= BigInt(Number.MIN_SAFE_INTEGER) &&
+      value <= BigInt(Number.MAX_SAFE_INTEGER)
+    )
       stack.push(Number(value));
     else stack.push(value);
   };
