@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
+import { registerModelsCommand } from './commands/models.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
@@ -17,5 +18,6 @@ export function createProgram(io: CliIo): Command {
   registerEnvCommand(program, io);
   registerDataCommands(program, io);
   registerEvalCommands(program, io);
+  registerModelsCommand(program, io);
   return program;
 }

@@ -6,6 +6,7 @@ import {
   version_core,
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, BctkitError } from '../errors/index.js';
+import { installCpuKernels } from '../kernels/install-cpu-kernels.js';
 import { AUTO_BACKEND_ORDER, type BackendId, type BackendSpec, backends } from './backends.js';
 import { createModuleLoader, type ModuleLoader } from './module-loader.js';
 import { registerGradients } from './register-gradients.js';
@@ -103,6 +104,7 @@ async function activate(
       `Backend '${spec.id}' is registered but failed to initialise. ${spec.loadFailureHint}`,
     );
   }
+  if (spec.tfName === 'cpu') installCpuKernels();
   return version;
 }
 
@@ -115,7 +117,8 @@ async function activate(
  * - A list is tried in order; the first that works wins.
  *
  * Optional packages are imported with dynamic `import()` only when tried, so none of them is
- * required to install bctkit. Gradient functions are registered too ({@link registerGradients}).
+ * required to install bctkit. Gradient functions are registered too ({@link registerGradients}),
+ * and on `cpu` bctkit's faster JavaScript kernels replace slow ones ({@link installCpuKernels}).
  *
  * @throws {@link BackendUnavailableError} with the exact install command (and, for the GPU
  * package, its CUDA 11.2 / cuDNN 8.1 requirement) when a requested backend cannot be used.
