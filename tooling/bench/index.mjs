@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench <name> [--json]`: runs a benchmark against the built packages.
 const benchmarks = {
+  backbone: () => import('./backbone.mjs'),
   ijbc: () => import('./ijbc.mjs'),
   loader: () => import('./loader.mjs'),
 };

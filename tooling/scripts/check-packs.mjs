@@ -91,6 +91,27 @@ const smokeTests = {
       console.log(JSON.stringify(nativeJpeg));`,
     what: 'native decoder built from the tarball (or the reason it was not)',
   },
+  '@bctkit/backbones': {
+    install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+    code: `
+      import { mkdtempSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      import { useBackend } from '@bctkit/tensor-ops';
+      import * as tf from '@tensorflow/tfjs-core';
+      import { createBackbone, loadCheckpoint, saveCheckpoint } from '@bctkit/backbones';
+      await useBackend('cpu');
+      const model = createBackbone({ type: 'r18', inputSize: 16, widthMultiplier: 0.125, embeddingDim: 8 });
+      const images = tf.randomNormal([2, 16, 16, 3]);
+      const gradient = tf.grad((x) => tf.sum(tf.square(model.apply(x, { training: true }))))(images);
+      if (!(tf.norm(gradient).dataSync()[0] > 0)) throw new Error('no gradient through the backbone');
+      const directory = join(mkdtempSync(join(tmpdir(), 'bctkit-smoke-')), 'checkpoint');
+      await saveCheckpoint(directory, model, { step: 3 });
+      const loaded = await loadCheckpoint(directory);
+      const same = tf.equal(model.embed(images), loaded.backbone.embed(images)).all().dataSync()[0];
+      if (same !== 1 || loaded.metadata.step !== 3) throw new Error('checkpoint round trip differs');`,
+    what: 'trains a step and round-trips a checkpoint',
+  },
   '@bctkit/datasets': {
     install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
     code: `

@@ -25,6 +25,8 @@ export default defineConfig({
           { text: 'Getting started', link: '/guide/getting-started' },
           { text: 'Packages', link: '/guide/packages' },
           { text: 'Preparing data', link: '/guide/data' },
+          { text: 'Models', link: '/guide/models' },
+          { text: 'Bring your own old model', link: '/guide/old-model' },
           { text: 'Contributing', link: '/guide/contributing' },
         ],
       },

@@ -1,8 +1,42 @@
 /**
- * Margin heads (ArcFace, CosFace, softmax) and backward-compatible training losses (L2, BCT, UniBCT, MixBCT, LCE, AdvBCT, NCCL) for bctkit.
- *
- * Not released yet: this package is built under issue #5; until then it only exports its version.
+ * Margin heads (ArcFace, CosFace, combined, normalised-linear, softmax, Partial FC sampling) and
+ * backward-compatible training losses, with the offline tools they need (MixBCT denoising, class
+ * prototypes), for any tfjs training loop.
  * @packageDocumentation
  * @module @bctkit/losses
  */
+export {
+  type CompatibilityContext,
+  type CompatibilitySpec,
+  compatibilityLosses,
+  createCompatibilityLoss,
+  createHead,
+  type HeadContext,
+  type HeadSpec,
+  heads,
+} from './builtins.js';
+export { type BctConfig, type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
+export type { CompatibilityInputs, CompatibilityLoss } from './compat/compatibility-loss.js';
+export { createL2Loss, type L2Config, l2ConfigSchema } from './compat/l2.js';
+export {
+  createMixBctLoss,
+  type MixBctConfig,
+  type MixBctDraw,
+  type MixBctLoss,
+  mixBctConfigSchema,
+} from './compat/mixbct.js';
+export { createNoCompatibility } from './compat/none.js';
+export { hostLabels, type Labels, maskedCrossEntropy } from './heads/labels.js';
+export { applyMargin, type Margin, marginLogits } from './heads/margin.js';
+export {
+  type ClassificationHead,
+  MarginHead,
+  type MarginHeadOptions,
+} from './heads/margin-head.js';
+export { type ClassSample, sampleClasses } from './heads/partial-fc.js';
+export { SoftmaxHead } from './heads/softmax-head.js';
+export { type ClassChunk, classChunks } from './offline/class-chunks.js';
+export { type DenoiseOptions, type DenoiseResult, denoiseCredible } from './offline/denoise.js';
+export type { FeatureSource } from './offline/feature-rows.js';
+export { classPrototypes, type PrototypeOptions } from './offline/prototypes.js';
 export { VERSION } from './version.js';

@@ -6,5 +6,5 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { env, setBackend } from '@tensorflow/tfjs-core';
 
 // Silences tfjs's "install the node backend" banner, which says nothing about the code under test.
-env().set('IS_TEST', true);
+env().set('PROD', true);
 await setBackend('cpu');

@@ -1,0 +1,201 @@
+import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
+import { z } from 'zod';
+import { type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
+import type { CompatibilityLoss } from './compat/compatibility-loss.js';
+import { createL2Loss, l2ConfigSchema } from './compat/l2.js';
+import { createMixBctLoss, mixBctConfigSchema } from './compat/mixbct.js';
+import { createNoCompatibility } from './compat/none.js';
+import { type ClassificationHead, MarginHead } from './heads/margin-head.js';
+import { SoftmaxHead } from './heads/softmax-head.js';
+
+/** What every head needs besides its config. */
+export interface HeadContext {
+  readonly numClasses: number;
+  readonly embeddingDim: number;
+  /** Seed of the weight initialisation (and Partial FC sampling). Default 0. */
+  readonly seed?: number;
+}
+
+/** A registered classification head. */
+export interface HeadSpec extends RegistryEntry {
+  readonly specVersion: 1;
+  /** Strict schema of the config, `type` included; defaults filled in. */
+  readonly configSchema: z.ZodType<{ type: string }>;
+  create(config: { type: string }, context: HeadContext): ClassificationHead;
+}
+
+const sampleRate = z.number().gt(0).max(1).default(1);
+
+function marginHeadSpec<S extends z.ZodObject>(
+  id: string,
+  description: string,
+  schema: S,
+  toMargin: (config: z.output<S>) => { scale: number; m1: number; m2: number; m3: number },
+  aliases: string[] = [],
+): HeadSpec {
+  return {
+    id,
+    aliases,
+    description,
+    specVersion: 1,
+    configSchema: schema as unknown as z.ZodType<{ type: string }>,
+    create: (config, context) => {
+      const parsed = config as z.output<S> & { sampleRate: number; gradient?: 'exact' | 'straight-through' };
+      return new MarginHead(id, {
+        ...context,
+        ...toMargin(parsed),
+        sampleRate: parsed.sampleRate,
+        ...(parsed.gradient === undefined ? {} : { gradient: parsed.gradient }),
+      });
+    },
+  };
+}
+
+const HEADS: HeadSpec[] = [
+  marginHeadSpec(
+    'arcface',
+    'ArcFace additive angular margin: s * cos(theta + m) on the target (insightface: s 64, m 0.5)',
+    z.strictObject({
+      type: z.literal('arcface'),
+      scale: z.number().positive().default(64),
+      margin: z.number().min(0).max(Math.PI / 2).default(0.5),
+      gradient: z.enum(['exact', 'straight-through']).default('exact'),
+      sampleRate,
+    }),
+    (config) => ({ scale: config.scale, m1: 1, m2: config.margin, m3: 0 }),
+    ['arc'],
+  ),
+  marginHeadSpec(
+    'cosface',
+    'CosFace additive cosine margin: s * (cos(theta) - m) on the target (insightface: s 64, m 0.4)',
+    z.strictObject({
+      type: z.literal('cosface'),
+      scale: z.number().positive().default(64),
+      margin: z.number().min(0).max(1).default(0.4),
+      sampleRate,
+    }),
+    (config) => ({ scale: config.scale, m1: 1, m2: 0, m3: config.margin }),
+    ['cos'],
+  ),
+  marginHeadSpec(
+    'combined',
+    "insightface's combined margin s * (cos(m1 * theta + m2) - m3)",
+    z.strictObject({
+      type: z.literal('combined'),
+      scale: z.number().positive().default(64),
+      m1: z.number().positive().default(1),
+      m2: z.number().min(0).default(0.3),
+      m3: z.number().min(0).default(0.2),
+      sampleRate,
+    }),
+    (config) => ({ scale: config.scale, m1: config.m1, m2: config.m2, m3: config.m3 }),
+  ),
+  marginHeadSpec(
+    'normalised-linear',
+    'cosine classifier without margin: s * cos(theta)',
+    z.strictObject({
+      type: z.literal('normalised-linear'),
+      scale: z.number().positive().default(64),
+      sampleRate,
+    }),
+    (config) => ({ scale: config.scale, m1: 1, m2: 0, m3: 0 }),
+    ['normalized-linear', 'cosine'],
+  ),
+  {
+    id: 'softmax',
+    description: 'linear classifier with bias and softmax cross-entropy on raw embeddings',
+    specVersion: 1,
+    configSchema: z.strictObject({ type: z.literal('softmax') }),
+    create: (_config, context) => new SoftmaxHead(context),
+  },
+];
+
+/** Classification heads by id: `arcface`, `cosface`, `combined`, `normalised-linear`, `softmax`. */
+export const heads: Registry<HeadSpec> = (() => {
+  const registry = new Registry<HeadSpec>('head');
+  for (const spec of HEADS) registry.register(spec);
+  return registry;
+})();
+
+/**
+ * Builds a head from a config such as `{ type: 'arcface' }` or `{ type: 'cosface', margin: 0.35 }`.
+ * @throws {@link @bctkit/tensor-ops!UnknownComponentError} / {@link @bctkit/tensor-ops!InvalidConfigError}
+ */
+export function createHead(
+  config: { type: string } & Record<string, unknown>,
+  context: HeadContext,
+  path = 'head',
+): ClassificationHead {
+  const spec = heads.get(config.type);
+  return spec.create(parseConfig(spec.configSchema, { ...config, type: spec.id }, path), context);
+}
+
+/** What compatibility losses may need besides their config. */
+export interface CompatibilityContext extends Partial<BctContext> {}
+
+/** A registered compatibility method. */
+export interface CompatibilitySpec extends RegistryEntry {
+  readonly specVersion: 1;
+  readonly configSchema: z.ZodType<{ type: string }>;
+  /** What the method needs at training time, for `bct list` and the docs. */
+  readonly needs: readonly ('old-features' | 'credible-mask' | 'prototypes')[];
+  create(config: { type: string }, context: CompatibilityContext): CompatibilityLoss;
+}
+
+const COMPATIBILITY: CompatibilitySpec[] = [
+  {
+    id: 'none',
+    description: 'no compatibility constraint (the unconstrained new model)',
+    specVersion: 1,
+    configSchema: z.strictObject({ type: z.literal('none') }),
+    needs: [],
+    create: () => createNoCompatibility(),
+  },
+  {
+    id: 'l2',
+    aliases: ['weakened-l2'],
+    description: 'L2 regression of normalised new features to old ones (weakened: with a tolerance)',
+    specVersion: 1,
+    configSchema: l2ConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['old-features'],
+    create: (config) => createL2Loss(config as z.output<typeof l2ConfigSchema>),
+  },
+  {
+    id: 'bct',
+    aliases: ['influence'],
+    description: "BCT's influence loss through frozen old class prototypes",
+    specVersion: 1,
+    configSchema: bctConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['prototypes'],
+    create: (config, context) =>
+      createBctLoss(config as z.output<typeof bctConfigSchema>, context as BctContext),
+  },
+  {
+    id: 'mixbct',
+    description: 'MixBCT: replace a share of each batch with credible old features, one head loss',
+    specVersion: 1,
+    configSchema: mixBctConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['old-features', 'credible-mask'],
+    create: (config) => createMixBctLoss(config as z.output<typeof mixBctConfigSchema>),
+  },
+];
+
+/** Compatibility methods by id. */
+export const compatibilityLosses: Registry<CompatibilitySpec> = (() => {
+  const registry = new Registry<CompatibilitySpec>('compatibility loss');
+  for (const spec of COMPATIBILITY) registry.register(spec);
+  return registry;
+})();
+
+/**
+ * Builds a compatibility loss from a config such as `{ type: 'mixbct', ratio: 0.3 }`.
+ * @throws {@link @bctkit/tensor-ops!UnknownComponentError} / {@link @bctkit/tensor-ops!InvalidConfigError}
+ */
+export function createCompatibilityLoss(
+  config: { type: string } & Record<string, unknown>,
+  context: CompatibilityContext = {},
+  path = 'loss',
+): CompatibilityLoss {
+  const spec = compatibilityLosses.get(config.type);
+  return spec.create(parseConfig(spec.configSchema, { ...config, type: spec.id }, path), context);
+}

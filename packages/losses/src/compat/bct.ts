@@ -1,0 +1,77 @@
+import {
+  type HostMatrix,
+  hostRowsToTensor,
+  InvalidConfigError,
+  l2Normalize,
+  ShapeMismatchError,
+} from '@bctkit/tensor-ops';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { hostLabels, maskedCrossEntropy } from '../heads/labels.js';
+import type { CompatibilityLoss } from './compatibility-loss.js';
+
+/** Config of {@link createBctLoss}. */
+export const bctConfigSchema = z.strictObject({
+  type: z.literal('bct'),
+  /** Weight of the influence loss. Default 1. */
+  lambda: z.number().min(0).default(1),
+  /**
+   * Scale of the cosine logits against the old prototypes. Default 1, as the MixBCT repository
+   * trains its BCT baseline (which leaves the term nearly flat over many classes); 30 or 64 gives a
+   * stronger pull.
+   */
+  scale: z.number().positive().default(1),
+});
+export type BctConfig = z.output<typeof bctConfigSchema>;
+
+/** What {@link createBctLoss} needs besides its config. */
+export interface BctContext {
+  /**
+   * `[numClasses, dim]` old-model class prototypes (e.g. from `classPrototypes`): the frozen old
+   * classifier, with prototypes synthesised for classes the old model never saw.
+   */
+  readonly prototypes: tf.Tensor2D | HostMatrix;
+}
+
+/**
+ * BCT's influence loss (Shen et al., "Towards Backward-Compatible Representation Learning", CVPR
+ * 2020, https://arxiv.org/abs/2003.11942): new embeddings are classified by the frozen old
+ * classifier, here the L2-normalised old class means over the new training set:
+ *
+ * `L = L_head(z) + lambda * CE(scale * n(z) . P^T, y)`
+ *
+ * P is frozen (no gradient). The prototypes are normalised on creation.
+ */
+export function createBctLoss(config: BctConfig, context: BctContext): CompatibilityLoss {
+  if (context?.prototypes === undefined)
+    throw new InvalidConfigError('bct', 'needs class prototypes (context.prototypes)');
+  const source = context.prototypes;
+  const prototypes = tf.tidy(() =>
+    l2Normalize(
+      source instanceof tf.Tensor
+        ? source
+        : hostRowsToTensor(source),
+    ),
+  ) as tf.Tensor2D;
+  const [numClasses, dim] = prototypes.shape;
+  return {
+    id: 'bct',
+    trainableVariables: [],
+    loss(inputs, head) {
+      if (inputs.embeddings.shape[1] !== dim)
+        throw new ShapeMismatchError(
+          `bct: embeddings of length ${inputs.embeddings.shape[1]}, prototypes of length ${dim}`,
+        );
+      const labels = hostLabels(inputs.labels, inputs.embeddings.shape[0], numClasses);
+      return tf.tidy(() => {
+        const logits = tf.mul(
+          tf.matMul(l2Normalize(inputs.embeddings), prototypes, false, true),
+          config.scale,
+        ) as tf.Tensor2D;
+        const influence = maskedCrossEntropy(logits, labels);
+        return tf.add(head.loss(inputs.embeddings, labels), tf.mul(influence, config.lambda));
+      }) as tf.Scalar;
+    },
+    dispose: () => prototypes.dispose(),
+  };
+}

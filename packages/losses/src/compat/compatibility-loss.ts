@@ -1,0 +1,30 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Labels } from '../heads/labels.js';
+import type { ClassificationHead } from '../heads/margin-head.js';
+
+/** What a compatibility loss sees of one training batch. */
+export interface CompatibilityInputs {
+  /** `[batch, dim]` raw embeddings of the new model (not normalised), with gradient. */
+  readonly embeddings: tf.Tensor2D;
+  /** Class of each row; -1 ignores a row. */
+  readonly labels: Labels;
+  /** `[batch, dim]` raw old-model features of the same images (precomputed), when the method needs them. */
+  readonly old?: tf.Tensor2D;
+  /** Per row: 1 when its old feature is credible (MixBCT's denoising), 0 when noisy. */
+  readonly credible?: ArrayLike<number | boolean>;
+}
+
+/**
+ * A backward-compatible training objective: the new model's classification loss through `head`,
+ * plus (or combined with) a term that keeps new embeddings comparable with old ones.
+ */
+export interface CompatibilityLoss {
+  /** Registry id, e.g. `mixbct`. */
+  readonly id: string;
+  /** Trainable tensors the method adds (none for most methods). */
+  readonly trainableVariables: readonly tf.Variable[];
+  /** The total loss of a batch, a scalar with gradients to the embeddings and the head. */
+  loss(inputs: CompatibilityInputs, head: ClassificationHead): tf.Scalar;
+  /** Frees tensors the method holds (prototypes, ...). */
+  dispose(): void;
+}

@@ -1,0 +1,131 @@
+import { expectAllClose } from '@bctkit/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { createCompatibilityLoss, createHead } from './builtins.js';
+import type { MixBctLoss } from './compat/mixbct.js';
+import fixture from './fixtures/reference.json' with { type: 'json' };
+import type { ClassificationHead } from './heads/margin-head.js';
+import { MarginHead } from './heads/margin-head.js';
+import { SoftmaxHead } from './heads/softmax-head.js';
+
+// tooling/reference/losses.py: independent PyTorch float64 implementations on fixed inputs.
+const RELATIVE = 1e-5;
+
+/** Loss and gradients of `lossOf(embeddings)` with respect to the embeddings and head variables. */
+function lossAndGradients(
+  head: ClassificationHead,
+  embeddingValues: number[],
+  shape: number[],
+  lossOf: (embeddings: tf.Tensor2D) => tf.Scalar,
+) {
+  const [batch, dim] = shape as [number, number];
+  const embeddings = tf.tensor2d(embeddingValues, [batch, dim]);
+  const variables = head.trainableVariables;
+  const start = tf.memory().numTensors;
+  const { value, grads } = tf.valueAndGrads((e: tf.Tensor, ...weights: tf.Tensor[]) => {
+    void weights;
+    return lossOf(e as tf.Tensor2D);
+  })([embeddings, ...variables]);
+  const result = {
+    loss: value.dataSync()[0]!,
+    gradEmbeddings: grads[0]!.dataSync(),
+    gradVariables: grads.slice(1).map((g) => g.dataSync()),
+  };
+  tf.dispose([value, ...grads]);
+  expect(tf.memory().numTensors, 'no leaked tensors').toBe(start);
+  embeddings.dispose();
+  return result;
+}
+
+/** Relative tolerance on the entries, absolute on the scale of the largest one. */
+function expectGradientClose(actual: ArrayLike<number>, expected: number[], message: string) {
+  const scale = Math.max(...expected.map(Math.abs), 1e-3);
+  expectAllClose(actual, expected, { rtol: RELATIVE, atol: RELATIVE * scale, message });
+}
+
+function setWeight(head: ClassificationHead, values: number[]) {
+  tf.tidy(() => head.weight.assign(tf.tensor2d(values, head.weight.shape as [number, number])));
+}
+
+describe('margin heads against PyTorch', () => {
+  it.each(fixture.heads)('$name: loss and gradients (embeddings and class centres)', (c) => {
+    const [, dim, classes] = c.shape as [number, number, number];
+    const head = new MarginHead(c.name, {
+      numClasses: classes,
+      embeddingDim: dim,
+      scale: c.scale,
+      m1: c.m1,
+      m2: c.m2,
+      m3: c.m3,
+      ...(c.mode === 'straight-through' ? { gradient: 'straight-through' as const } : {}),
+    });
+    setWeight(head, c.weight);
+    const result = lossAndGradients(head, c.embeddings, c.shape, (e) => head.loss(e, c.labels));
+    expect(Math.abs(result.loss - c.loss)).toBeLessThanOrEqual(RELATIVE * Math.abs(c.loss));
+    expectGradientClose(result.gradEmbeddings, c.gradEmbeddings, 'd loss / d embeddings');
+    expectGradientClose(result.gradVariables[0]!, c.gradWeight, 'd loss / d weight');
+    // The ignored row (label -1) receives no gradient.
+    const ignored = c.labels.indexOf(-1);
+    expect(result.gradEmbeddings.slice(ignored * dim, (ignored + 1) * dim).every((g) => g === 0)).toBe(
+      true,
+    );
+    head.dispose();
+  });
+
+  it('softmax: loss and gradients (embeddings, weight and bias)', () => {
+    const c = fixture.softmax;
+    const [, dim, classes] = c.shape as [number, number, number];
+    const head = new SoftmaxHead({ numClasses: classes, embeddingDim: dim });
+    setWeight(head, c.weight);
+    tf.tidy(() => head.bias.assign(tf.tensor1d(c.bias)));
+    const result = lossAndGradients(head, c.embeddings, c.shape, (e) => head.loss(e, c.labels));
+    expect(Math.abs(result.loss - c.loss)).toBeLessThanOrEqual(RELATIVE * Math.abs(c.loss));
+    expectGradientClose(result.gradEmbeddings, c.gradEmbeddings, 'd / d embeddings');
+    expectGradientClose(result.gradVariables[0]!, c.gradWeight, 'd / d weight');
+    expectGradientClose(result.gradVariables[1]!, c.gradBias, 'd / d bias');
+    head.dispose();
+  });
+});
+
+describe('compatibility losses against PyTorch (ArcFace s 64, m 0.5 head)', () => {
+  const configs: Record<string, Record<string, unknown>> = {
+    l2: { type: 'l2', lambda: 10, tolerance: 0 },
+    'l2-weakened': { type: 'l2', lambda: 10, tolerance: 0.2 },
+    bct: { type: 'bct', lambda: 1, scale: 1 },
+    'bct-scaled': { type: 'bct', lambda: 1, scale: 30 },
+    mixbct: { type: 'mixbct', ratio: 0.5 },
+  };
+
+  it.each(fixture.compat)('$name: loss and gradients', (c) => {
+    const [batch, dim, classes] = c.shape as [number, number, number];
+    const head = createHead({ type: 'arcface' }, { numClasses: classes, embeddingDim: dim });
+    setWeight(head, c.weight);
+    const prototypes =
+      'prototypes' in c ? tf.tensor2d(c.prototypes as number[], [classes, dim]) : undefined;
+    const loss = createCompatibilityLoss(
+      configs[c.name]!,
+      prototypes === undefined ? {} : { prototypes },
+    );
+    const old = tf.tensor2d(c.old, [batch, dim]);
+    const result = lossAndGradients(head, c.embeddings, c.shape, (embeddings) =>
+      c.name === 'mixbct'
+        ? (loss as MixBctLoss).loss({ embeddings, labels: c.labels, old }, head, {
+            rows: (c as { rows: number[] }).rows,
+          })
+        : loss.loss({ embeddings, labels: c.labels, old }, head),
+    );
+    expect(Math.abs(result.loss - c.loss)).toBeLessThanOrEqual(RELATIVE * Math.abs(c.loss));
+    expectGradientClose(result.gradEmbeddings, c.gradEmbeddings, 'd loss / d embeddings');
+    expectGradientClose(result.gradVariables[0]!, c.gradWeight, 'd loss / d weight');
+    if (c.name === 'mixbct') {
+      for (const row of (c as { rows: number[] }).rows)
+        expect(
+          result.gradEmbeddings.slice(row * dim, (row + 1) * dim).every((g) => g === 0),
+          `replaced row ${row} gets no gradient`,
+        ).toBe(true);
+    }
+    tf.dispose([old, ...(prototypes ? [prototypes] : [])]);
+    loss.dispose();
+    head.dispose();
+  });
+});
