@@ -64,7 +64,10 @@ export async function run(args) {
           tf.div(head, tf.norm(head, 2, 0, true)),
         );
         const margin = tf.mul(tf.oneHot(y, CLASSES), 0.4);
-        return tf.losses.softmaxCrossEntropy(tf.oneHot(y, CLASSES), tf.mul(tf.sub(cosine, margin), 64));
+        return tf.losses.softmaxCrossEntropy(
+          tf.oneHot(y, CLASSES),
+          tf.mul(tf.sub(cosine, margin), 64),
+        );
       },
       true,
       variables,
@@ -108,6 +111,10 @@ export async function run(args) {
   }
   const fmt = (value) => value.toPrecision(3);
   console.log(`iresnet-${depth} at ${size}x${size}, batch ${batch} (img/s, higher is better)`);
-  console.log(`  inference: bctkit cpu ${fmt(ours.inferImagesPerSecond)}${peer ? `, PyTorch ${fmt(peer.inferImagesPerSecond)}, ratio ${result.ratio.infer}` : ''}`);
-  console.log(`  training:  bctkit cpu ${fmt(ours.trainImagesPerSecond)}${peer ? `, PyTorch ${fmt(peer.trainImagesPerSecond)}, ratio ${result.ratio.train}` : ''}`);
+  console.log(
+    `  inference: bctkit cpu ${fmt(ours.inferImagesPerSecond)}${peer ? `, PyTorch ${fmt(peer.inferImagesPerSecond)}, ratio ${result.ratio.infer}` : ''}`,
+  );
+  console.log(
+    `  training:  bctkit cpu ${fmt(ours.trainImagesPerSecond)}${peer ? `, PyTorch ${fmt(peer.trainImagesPerSecond)}, ratio ${result.ratio.train}` : ''}`,
+  );
 }

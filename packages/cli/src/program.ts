@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
+import { registerListCommand } from './commands/list.js';
 import { registerModelsCommand } from './commands/models.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -19,5 +20,6 @@ export function createProgram(io: CliIo): Command {
   registerDataCommands(program, io);
   registerEvalCommands(program, io);
   registerModelsCommand(program, io);
+  registerListCommand(program, io);
   return program;
 }

@@ -40,7 +40,10 @@ function marginHeadSpec<S extends z.ZodObject>(
     specVersion: 1,
     configSchema: schema as unknown as z.ZodType<{ type: string }>,
     create: (config, context) => {
-      const parsed = config as z.output<S> & { sampleRate: number; gradient?: 'exact' | 'straight-through' };
+      const parsed = config as unknown as z.output<S> & {
+        sampleRate: number;
+        gradient?: 'exact' | 'straight-through';
+      };
       return new MarginHead(id, {
         ...context,
         ...toMargin(parsed),
@@ -58,7 +61,11 @@ const HEADS: HeadSpec[] = [
     z.strictObject({
       type: z.literal('arcface'),
       scale: z.number().positive().default(64),
-      margin: z.number().min(0).max(Math.PI / 2).default(0.5),
+      margin: z
+        .number()
+        .min(0)
+        .max(Math.PI / 2)
+        .default(0.5),
       gradient: z.enum(['exact', 'straight-through']).default('exact'),
       sampleRate,
     }),
@@ -154,7 +161,8 @@ const COMPATIBILITY: CompatibilitySpec[] = [
   {
     id: 'l2',
     aliases: ['weakened-l2'],
-    description: 'L2 regression of normalised new features to old ones (weakened: with a tolerance)',
+    description:
+      'L2 regression of normalised new features to old ones (weakened: with a tolerance)',
     specVersion: 1,
     configSchema: l2ConfigSchema as unknown as z.ZodType<{ type: string }>,
     needs: ['old-features'],

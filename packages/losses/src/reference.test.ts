@@ -66,9 +66,9 @@ describe('margin heads against PyTorch', () => {
     expectGradientClose(result.gradVariables[0]!, c.gradWeight, 'd loss / d weight');
     // The ignored row (label -1) receives no gradient.
     const ignored = c.labels.indexOf(-1);
-    expect(result.gradEmbeddings.slice(ignored * dim, (ignored + 1) * dim).every((g) => g === 0)).toBe(
-      true,
-    );
+    expect(
+      result.gradEmbeddings.slice(ignored * dim, (ignored + 1) * dim).every((g) => g === 0),
+    ).toBe(true);
     head.dispose();
   });
 
@@ -88,7 +88,7 @@ describe('margin heads against PyTorch', () => {
 });
 
 describe('compatibility losses against PyTorch (ArcFace s 64, m 0.5 head)', () => {
-  const configs: Record<string, Record<string, unknown>> = {
+  const configs: Record<string, { type: string } & Record<string, unknown>> = {
     l2: { type: 'l2', lambda: 10, tolerance: 0 },
     'l2-weakened': { type: 'l2', lambda: 10, tolerance: 0.2 },
     bct: { type: 'bct', lambda: 1, scale: 1 },

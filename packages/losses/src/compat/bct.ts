@@ -47,11 +47,7 @@ export function createBctLoss(config: BctConfig, context: BctContext): Compatibi
     throw new InvalidConfigError('bct', 'needs class prototypes (context.prototypes)');
   const source = context.prototypes;
   const prototypes = tf.tidy(() =>
-    l2Normalize(
-      source instanceof tf.Tensor
-        ? source
-        : hostRowsToTensor(source),
-    ),
+    l2Normalize(source instanceof tf.Tensor ? source : hostRowsToTensor(source)),
   ) as tf.Tensor2D;
   const [numClasses, dim] = prototypes.shape;
   return {

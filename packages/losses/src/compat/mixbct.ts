@@ -63,7 +63,9 @@ export function createMixBctLoss(config: MixBctConfig): MixBctLoss {
       } else {
         const credible = inputs.credible;
         if (credible !== undefined && credible.length !== batch)
-          throw new ShapeMismatchError(`mixbct: ${credible.length} credible flags for a batch of ${batch}`);
+          throw new ShapeMismatchError(
+            `mixbct: ${credible.length} credible flags for a batch of ${batch}`,
+          );
         const candidates = Array.from({ length: batch }, (_, row) => row).filter(
           (row) => credible === undefined || Boolean(credible[row]),
         );

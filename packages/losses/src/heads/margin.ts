@@ -58,6 +58,9 @@ export function marginLogits(cosine: tf.Tensor2D, labels: Int32Array, margin: Ma
     const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), cosine.shape[1]);
     const target = tf.sum(tf.mul(cosine, oneHot), 1) as tf.Tensor1D;
     const change = tf.sub(applyMargin(target, margin), target);
-    return tf.mul(tf.add(cosine, tf.mul(oneHot, tf.expandDims(change, 1))), margin.scale) as tf.Tensor2D;
+    return tf.mul(
+      tf.add(cosine, tf.mul(oneHot, tf.expandDims(change, 1))),
+      margin.scale,
+    ) as tf.Tensor2D;
   });
 }

@@ -1,4 +1,4 @@
-import { type SeededRandom, InvalidConfigError } from '@bctkit/tensor-ops';
+import { InvalidConfigError, type SeededRandom } from '@bctkit/tensor-ops';
 
 /** Which class centres one step uses, and the batch's labels in that subset. */
 export interface ClassSample {
@@ -42,7 +42,9 @@ export function sampleClasses(
   }
   const classes = Int32Array.from(chosen).sort();
   const position = new Map<number, number>();
-  classes.forEach((classId, index) => position.set(classId, index));
+  classes.forEach((classId, index) => {
+    position.set(classId, index);
+  });
   return {
     classes,
     labels: labels.map((label) => (label < 0 ? -1 : position.get(label)!)),

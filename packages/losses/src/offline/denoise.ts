@@ -41,7 +41,8 @@ export async function denoiseCredible(
   options: DenoiseOptions = {},
 ): Promise<DenoiseResult> {
   const ratio = options.ratio ?? 0.9;
-  if (!(ratio > 0 && ratio <= 1)) throw new InvalidConfigError('ratio', `must be in (0, 1], got ${ratio}`);
+  if (!(ratio > 0 && ratio <= 1))
+    throw new InvalidConfigError('ratio', `must be in (0, 1], got ${ratio}`);
   const chunks = classChunks(labels);
   const reader = await openFeatures(features, labels.length);
   const { rows, cols } = reader;
@@ -84,7 +85,8 @@ export async function denoiseCredible(
       const distances = new Float64Array(count);
       for (let row = 0; row < count; row++) {
         let squares = 0;
-        for (let col = 0; col < cols; col++) squares += (processed[row * cols + col]! - mean[col]!) ** 2;
+        for (let col = 0; col < cols; col++)
+          squares += (processed[row * cols + col]! - mean[col]!) ** 2;
         distances[row] = Math.sqrt(squares);
       }
       const keep = Math.ceil(ratio * count);

@@ -12,7 +12,10 @@ export interface FeatureReader {
 }
 
 /** Opens a feature source for block reads, checking it against the label count. */
-export async function openFeatures(source: FeatureSource, labelCount: number): Promise<FeatureReader> {
+export async function openFeatures(
+  source: FeatureSource,
+  labelCount: number,
+): Promise<FeatureReader> {
   let reader: FeatureReader;
   if (typeof source === 'string') {
     const file = await NpyFile.open(source);

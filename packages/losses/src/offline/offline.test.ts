@@ -1,0 +1,68 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatasetFormatError, ShapeMismatchError, writeNpy } from '@bctkit/tensor-ops';
+import { expectAllClose } from '@bctkit/test-utils';
+import { describe, expect, it } from 'vitest';
+import fixture from '../fixtures/reference.json' with { type: 'json' };
+import { denoiseCredible } from './denoise.js';
+import { classPrototypes } from './prototypes.js';
+
+const matrix = (values: number[], cols: number) => ({
+  data: Float32Array.from(values),
+  rows: values.length / cols,
+  cols,
+});
+
+describe('denoiseCredible (MixBCT)', () => {
+  it('marks the same rows credible as the numpy reference, in memory and streaming from .npy', async () => {
+    const { features, labels, dim, ratio, credible } = fixture.denoise;
+    const inMemory = await denoiseCredible(matrix(features, dim), labels, { ratio });
+    expect([...inMemory.credible]).toEqual(credible);
+    expect(inMemory.dropped).toBe(credible.filter((flag) => flag === 0).length);
+    const directory = await mkdtemp(join(tmpdir(), 'bctkit-denoise-'));
+    try {
+      const path = join(directory, 'old.npy');
+      await writeNpy(path, matrix(features, dim));
+      const progress: number[] = [];
+      const streamed = await denoiseCredible(path, labels, {
+        ratio,
+        onProgress: (done) => progress.push(done),
+      });
+      expect([...streamed.credible]).toEqual(credible);
+      expect(progress.at(-1)).toBe(2 * labels.length);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps every sample of classes with 9 or fewer (ceil(0.9 n) = n)', async () => {
+    const labels = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    const features = Array.from({ length: 9 * 3 }, (_, i) => Math.sin(i) + (i % 3));
+    const result = await denoiseCredible(matrix(features, 3), labels);
+    expect(result.kept).toBe(9);
+  });
+
+  it('refuses non-contiguous classes and a row count that differs from the labels', async () => {
+    await expect(denoiseCredible(matrix([1, 2, 3, 4, 5, 6], 2), [0, 1, 0])).rejects.toThrow(
+      DatasetFormatError,
+    );
+    await expect(denoiseCredible(matrix([1, 2, 3, 4], 2), [0, 1, 1])).rejects.toThrow(
+      ShapeMismatchError,
+    );
+  });
+});
+
+describe('classPrototypes (BCT)', () => {
+  it('normalises the per-class mean of raw features, as the numpy reference', async () => {
+    const { features, labels, dim, classes, prototypes } = fixture.prototypes;
+    const result = await classPrototypes(matrix(features, dim), labels, { numClasses: classes });
+    expect([result.rows, result.cols]).toEqual([classes, dim]);
+    expectAllClose(result.data, prototypes, { atol: 1e-6 });
+  });
+
+  it('gives a zero row to a class without samples', async () => {
+    const result = await classPrototypes(matrix([3, 4], 2), [1], { numClasses: 3 });
+    expect([...result.data]).toEqual([0, 0, 0.6000000238418579, 0.800000011920929, 0, 0]);
+  });
+});
