@@ -112,6 +112,18 @@ const smokeTests = {
       if (same !== 1 || loaded.metadata.step !== 3) throw new Error('checkpoint round trip differs');`,
     what: 'trains a step and round-trips a checkpoint',
   },
+  '@bctkit/losses': {
+    install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+    code: `
+      import { useBackend } from '@bctkit/tensor-ops';
+      import { createHead } from '@bctkit/losses';
+      import { checkLossConformance } from '@bctkit/losses/test';
+      await useBackend('cpu');
+      const head = createHead({ type: 'arcface', scale: 4 }, { numClasses: 5, embeddingDim: 4 });
+      checkLossConformance({ name: 'arcface', embeddingDim: 4, numClasses: 5,
+        compute: (embeddings, labels) => head.loss(embeddings, labels) });`,
+    what: 'the ./test entry runs the conformance suite on ArcFace',
+  },
   '@bctkit/datasets': {
     install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
     code: `

@@ -31,6 +31,16 @@ export default defineConfig({
         ],
       },
       {
+        text: 'Methods',
+        items: [
+          { text: 'Overview', link: '/methods/' },
+          { text: 'Heads', link: '/methods/heads' },
+          { text: 'L2 regression', link: '/methods/l2' },
+          { text: 'BCT', link: '/methods/bct' },
+          { text: 'MixBCT', link: '/methods/mixbct' },
+        ],
+      },
+      {
         text: 'Reference',
         items: [
           { text: 'Backends', link: '/reference/backends' },
