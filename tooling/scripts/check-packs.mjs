@@ -108,7 +108,7 @@ const smokeTests = {
       const directory = join(mkdtempSync(join(tmpdir(), 'bctkit-smoke-')), 'checkpoint');
       await saveCheckpoint(directory, model, { step: 3 });
       const loaded = await loadCheckpoint(directory);
-      const same = tf.equal(model.embed(images), loaded.backbone.embed(images)).all().dataSync()[0];
+      const same = tf.all(tf.equal(model.embed(images), loaded.backbone.embed(images))).dataSync()[0];
       if (same !== 1 || loaded.metadata.step !== 3) throw new Error('checkpoint round trip differs');`,
     what: 'trains a step and round-trips a checkpoint',
   },
