@@ -129,8 +129,13 @@ def l2(tolerance, weight_l2):
 PROTOTYPES = F.normalize(f32(torch.randn(C, DIM)))
 
 
-def bct(scale, weight_bct):
+def bct(scale, weight_bct, margin=0.0):
     def run(e, w, labels, old):
+        if margin > 0:  # the old model's own ArcFace loss form through the frozen prototypes
+            logits = margin_logits(e, PROTOTYPES, labels, scale, 1.0, margin, 0.0, "arcface")
+            loss = arcface(e, w, labels) + weight_bct * cross_entropy(logits, labels)
+            return loss, {"scale": scale, "lambda": weight_bct, "margin": margin,
+                          "prototypes": flat(PROTOTYPES)}
         logits = scale * F.normalize(e) @ PROTOTYPES.t()
         loss = arcface(e, w, labels) + weight_bct * cross_entropy(logits, labels)
         return loss, {"scale": scale, "lambda": weight_bct, "prototypes": flat(PROTOTYPES)}
@@ -178,6 +183,194 @@ def prototypes_case():
             "dim": 4, "classes": 3, "prototypes": [float(v) for v in prototypes.reshape(-1)]}
 
 
+def normalize_np(x, axis=1):
+    return x / np.linalg.norm(x, axis=axis, keepdims=True)
+
+
+def refine_case():
+    """UniBCT prototype refinement, paper intent and the MixBCT repository's version."""
+    rng = np.random.default_rng(9)
+    labels = np.array([0] * 5 + [1] * 1 + [2] * 7)
+    old = rng.normal(size=(labels.size, 4)).astype(np.float32)
+    new = rng.normal(size=(labels.size, 4)).astype(np.float32)
+    lam, tau = 0.9, 0.5
+    out = {}
+    for mode in ("paper", "reference"):
+        protos = []
+        for k in range(3):
+            rows = labels == k
+            o, f = old[rows].astype(np.float64), new[rows].astype(np.float64)
+            n = len(o)
+            if mode == "paper":
+                o, f = normalize_np(o), normalize_np(f)
+                s = f @ f.T / tau
+                np.fill_diagonal(s, -np.inf)
+                if n == 1:
+                    a = np.zeros((1, 1))
+                else:
+                    a = np.exp(s - s.max(axis=1, keepdims=True))
+                    a /= a.sum(axis=1, keepdims=True)
+            else:
+                s = f @ f.T / tau
+                a = np.exp(s - s.max(axis=0, keepdims=True))
+                a /= a.sum(axis=0, keepdims=True)
+            z = (1 - lam) * np.linalg.solve(np.eye(n) - lam * a, o)
+            p = z.mean(axis=0)
+            protos.append(p / np.linalg.norm(p) if mode == "paper" else p)
+        out[mode] = [float(v) for v in np.stack(protos).reshape(-1)]
+    return {"old": [float(v) for v in old.reshape(-1)], "new": [float(v) for v in new.reshape(-1)],
+            "labels": labels.tolist(), "dim": 4, "classes": 3, "lambda": lam, "tau": tau,
+            "paper": out["paper"], "reference": out["reference"]}
+
+
+def boundaries_case():
+    """LCE centres and kappa; AdvBCT centres and IQR-filtered radii."""
+    rng = np.random.default_rng(10)
+    counts = [6, 1, 3, 9]
+    labels = np.repeat(np.arange(4), counts)
+    old = rng.normal(size=(labels.size, 5)).astype(np.float32)
+    f = normalize_np(old.astype(np.float64))
+    lce_centres, kappa, adv_centres, radius, kept = [], [], [], [], []
+    for k in range(4):
+        rows = f[labels == k]
+        c = rows.mean(axis=0)
+        cn = c / np.linalg.norm(c)
+        lce_centres.append(cn)
+        kappa.append(float((rows @ cn).min()))
+        adv_centres.append(c)
+        r = np.sort(np.linalg.norm(rows - c, axis=1))
+        if len(r) >= 4:
+            q1, q3 = np.percentile(r, [25, 75])
+            iqr = q3 - q1
+            r = r[(r >= q1 - 1.5 * iqr) & (r <= q3 + 1.5 * iqr)]
+        radius.append(float(r.max()))
+        kept.append(int(len(r)))
+    return {"old": [float(v) for v in old.reshape(-1)], "labels": labels.tolist(), "dim": 5,
+            "classes": 4,
+            "lceCentres": [float(v) for v in np.stack(lce_centres).reshape(-1)],
+            "kappa": kappa,
+            "advCentres": [float(v) for v in np.stack(adv_centres).reshape(-1)],
+            "radius": radius, "kept": kept}
+
+
+def lce_case(normalize_features):
+    def run(e, w, labels, old):
+        centres = LCE_CENTRES
+        kappa = LCE_KAPPA
+        valid = labels >= 0
+        feats = F.normalize(e) if normalize_features else e
+        cos = torch.clamp((feats[valid] * centres[labels[valid]]).sum(dim=1), -1, 1)
+        bound = torch.clamp(kappa[labels[valid]] - cos, min=0).mean()
+        align = ((F.normalize(w) - centres) ** 2).mean()
+        loss = arcface(e, w, labels) + 100.0 * align + 1.0 * bound
+        return loss, {"centres": flat(centres), "kappa": flat(kappa),
+                      "normalizeFeatures": normalize_features}
+    return run
+
+
+LCE_CENTRES = F.normalize(f32(torch.randn(C, DIM)))
+LCE_KAPPA = f32(torch.rand(C) * 0.5)
+ADV_CENTRES = f32(F.normalize(torch.randn(C, DIM)) * 0.8)
+ADV_RADIUS = f32(torch.tensor([0.3, 0.9, 0.5, 0.2, 0.7]))
+ADV_USABLE = [1, 1, 1, 0, 1]
+HIDDEN = 7
+
+
+def advbct_case():
+    embeddings, weight = inputs()
+    old = f32(torch.randn(B, DIM) * 3)
+    labels = torch.tensor(LABELS)
+    elastic = f32(torch.randn(C) * 0.5)
+    w1, b1 = f32(torch.randn(HIDDEN, DIM) * 0.3), f32(torch.randn(HIDDEN) * 0.1)
+    gamma, beta = f32(1 + 0.1 * torch.randn(HIDDEN)), f32(0.1 * torch.randn(HIDDEN))
+    w2, b2 = f32(torch.randn(2, HIDDEN) * 0.3), f32(torch.randn(2) * 0.1)
+    progress, epoch, epochs, threshold = 0.3, 2, 5, 0.4
+    alpha = 2 / (1 + math.exp(-10 * progress)) - 1
+    params = [t.clone().requires_grad_(True) for t in (embeddings, weight, elastic, w1, b1, gamma, beta, w2, b2)]
+    e, w, el, pw1, pb1, pg, pb, pw2, pb2 = params
+
+    class Reverse(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, g):
+            return -alpha * g
+
+    def discriminator(x):
+        h = x @ pw1.t() + pb1
+        mean = h.mean(dim=0)
+        var = h.var(dim=0, unbiased=False)
+        h = (h - mean) / torch.sqrt(var + 1e-5) * pg + pb
+        return torch.log_softmax(torch.relu(h) @ pw2.t() + pb2, dim=1)
+
+    valid = labels >= 0
+    y = labels[valid]
+    usable = torch.tensor(ADV_USABLE, dtype=torch.bool)[y]
+    radius = ADV_RADIUS[y]
+    delta = torch.abs(radius - threshold) * torch.sigmoid(el[y])
+    effective = torch.where(radius < threshold, radius + delta, radius - delta)
+    distance = torch.norm(F.normalize(e[valid]) - ADV_CENTRES[y], dim=1)
+    violation = torch.clamp(distance - effective, min=0) * usable
+    count = (violation > 0).sum()
+    p2s = violation.sum() / torch.clamp(count, min=1)
+    adv = -discriminator(Reverse.apply(F.normalize(e)))[:, 0].mean() - discriminator(F.normalize(old))[:, 1].mean()
+    loss = arcface(e, w, labels) + 1.0 * p2s + 1.0 * adv * (epochs - epoch + 1) / epochs
+    loss.backward()
+    names = ["embeddings", "weight", "elastic", "w1", "b1", "gamma", "beta", "w2", "b2"]
+    out = {"labels": LABELS, "shape": [B, DIM, C], "hidden": HIDDEN, "old": flat(old),
+           "centres": flat(ADV_CENTRES), "radius": flat(ADV_RADIUS), "usable": ADV_USABLE,
+           "progress": progress, "epoch": epoch, "epochs": epochs, "threshold": threshold,
+           "loss": loss.item()}
+    for name, tensor in zip(names, params):
+        out[name] = flat(tensor.detach())
+        out["grad_" + name] = flat(tensor.grad)
+    return out
+
+
+def nccl_case():
+    """Two steps of NCCL; the second sees a queue holding both batches."""
+    _, weight = inputs()
+    batches = [(f32(torch.randn(B, DIM) * 2), f32(torch.randn(B, DIM) * 3)) for _ in range(2)]
+    label_sets = [LABELS, [1, 1, 0, -1, 2, 4]]
+    queue_old, queue_logits, queue_labels = [], [], []
+    temperature, alpha, beta = 1.0, 1.0, 0.01
+
+    def head_logits(x, w, labels):
+        return margin_logits(x, w, labels, 64.0, 1.0, 0.5, 0.0, "arcface")
+
+    def supcon(anchors, keys, anchor_labels, key_labels, weights):
+        logits = anchors @ keys.t() / temperature
+        log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+        positive = (anchor_labels[:, None] == key_labels[None, :]).double()
+        valid = anchor_labels >= 0
+        per_anchor = -(positive * weights * log_prob).sum(dim=1) / positive.sum(dim=1).clamp(min=1)
+        return per_anchor[valid].mean()
+
+    results = []
+    for (embeddings, old), labels_list in zip(batches, label_sets):
+        labels = torch.tensor(labels_list)
+        e = embeddings.clone().requires_grad_(True)
+        w = weight.clone().requires_grad_(True)
+        old_n = F.normalize(old)
+        old_logits = head_logits(old_n, w, labels).detach()
+        queue_old.append(old_n)
+        queue_logits.append(old_logits)
+        queue_labels.append(labels)
+        q_old, q_logits, q_labels = torch.cat(queue_old), torch.cat(queue_logits), torch.cat(queue_labels)
+        weights = (old_n @ q_old.t() + 1) / 2
+        new_logits = head_logits(e, w, labels)
+        l1 = supcon(F.normalize(e), q_old, labels, q_labels, weights)
+        l2 = supcon(F.normalize(new_logits), F.normalize(q_logits), labels, q_labels, weights)
+        loss = cross_entropy(new_logits, labels) + alpha * l1 + beta * l2
+        loss.backward()
+        results.append({"embeddings": flat(embeddings), "old": flat(old), "labels": labels_list,
+                        "loss": loss.item(), "gradEmbeddings": flat(e.grad),
+                        "gradWeight": flat(w.grad)})
+    return {"weight": flat(weight), "shape": [B, DIM, C], "steps": results}
+
+
 def main():
     fixture = {
         "heads": [
@@ -193,8 +386,15 @@ def main():
             compat_case("l2-weakened", l2(0.2, 10.0)),
             compat_case("bct", bct(1.0, 1.0)),
             compat_case("bct-scaled", bct(30.0, 1.0)),
+            compat_case("bct-arcface", bct(30.0, 1.0, 0.3)),
             compat_case("mixbct", mixbct([0, 2, 4])),
+            compat_case("lce", lce_case(False)),
+            compat_case("lce-normalised", lce_case(True)),
         ],
+        "advbct": advbct_case(),
+        "nccl": nccl_case(),
+        "refine": refine_case(),
+        "boundaries": boundaries_case(),
         "denoise": denoise_case(),
         "prototypes": prototypes_case(),
     }

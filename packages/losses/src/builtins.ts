@@ -1,10 +1,14 @@
 import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import { z } from 'zod';
+import { type AdvBctContext, advBctConfigSchema, createAdvBctLoss } from './compat/advbct.js';
 import { type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
 import type { CompatibilityLoss } from './compat/compatibility-loss.js';
 import { createL2Loss, l2ConfigSchema } from './compat/l2.js';
+import { createLceLoss, type LceContext, lceConfigSchema } from './compat/lce.js';
 import { createMixBctLoss, mixBctConfigSchema } from './compat/mixbct.js';
+import { createNcclLoss, ncclConfigSchema } from './compat/nccl.js';
 import { createNoCompatibility } from './compat/none.js';
+import { createUniBctLoss, uniBctConfigSchema } from './compat/unibct.js';
 import { type ClassificationHead, MarginHead } from './heads/margin-head.js';
 import { SoftmaxHead } from './heads/softmax-head.js';
 
@@ -138,14 +142,26 @@ export function createHead(
 }
 
 /** What compatibility losses may need besides their config. */
-export interface CompatibilityContext extends Partial<BctContext> {}
+export interface CompatibilityContext
+  extends Partial<BctContext>,
+    Partial<Omit<LceContext, 'centres'>>,
+    Partial<Omit<AdvBctContext, 'centres'>> {
+  /** Old class centres: `lceClassCentres` output for `lce`, `advBctClassBoundaries` for `advbct`. */
+  readonly centres?: LceContext['centres'];
+}
 
 /** A registered compatibility method. */
 export interface CompatibilitySpec extends RegistryEntry {
   readonly specVersion: 1;
   readonly configSchema: z.ZodType<{ type: string }>;
   /** What the method needs at training time, for `bct list` and the docs. */
-  readonly needs: readonly ('old-features' | 'credible-mask' | 'prototypes')[];
+  readonly needs: readonly (
+    | 'old-features'
+    | 'credible-mask'
+    | 'prototypes'
+    | 'lce-centres'
+    | 'advbct-boundaries'
+  )[];
   create(config: { type: string }, context: CompatibilityContext): CompatibilityLoss;
 }
 
@@ -185,6 +201,43 @@ const COMPATIBILITY: CompatibilitySpec[] = [
     configSchema: mixBctConfigSchema as unknown as z.ZodType<{ type: string }>,
     needs: ['old-features', 'credible-mask'],
     create: (config) => createMixBctLoss(config as z.output<typeof mixBctConfigSchema>),
+  },
+  {
+    id: 'unibct',
+    description: 'UniBCT: BCT through prototypes refined by structural propagation during training',
+    specVersion: 1,
+    configSchema: uniBctConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['prototypes'],
+    create: (config, context) =>
+      createUniBctLoss(config as z.output<typeof uniBctConfigSchema>, context),
+  },
+  {
+    id: 'lce',
+    description:
+      'LCE: align the classifier to old class centres, keep features inside old boundaries',
+    specVersion: 1,
+    configSchema: lceConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['lce-centres'],
+    create: (config, context) =>
+      createLceLoss(config as z.output<typeof lceConfigSchema>, context as LceContext),
+  },
+  {
+    id: 'advbct',
+    description:
+      'AdvBCT: elastic point-to-set boundaries plus an adversarial old/new discriminator',
+    specVersion: 1,
+    configSchema: advBctConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['old-features', 'advbct-boundaries'],
+    create: (config, context) =>
+      createAdvBctLoss(config as z.output<typeof advBctConfigSchema>, context as AdvBctContext),
+  },
+  {
+    id: 'nccl',
+    description: 'NCCL: weighted supervised contrast of new features against a queue of old ones',
+    specVersion: 1,
+    configSchema: ncclConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['old-features'],
+    create: (config) => createNcclLoss(config as z.output<typeof ncclConfigSchema>),
   },
 ];
 

@@ -15,9 +15,22 @@ export {
   type HeadSpec,
   heads,
 } from './builtins.js';
+export {
+  type AdvBctConfig,
+  type AdvBctContext,
+  type AdvBctLoss,
+  advBctConfigSchema,
+  createAdvBctLoss,
+} from './compat/advbct.js';
 export { type BctConfig, type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
 export type { CompatibilityInputs, CompatibilityLoss } from './compat/compatibility-loss.js';
 export { createL2Loss, type L2Config, l2ConfigSchema } from './compat/l2.js';
+export {
+  createLceLoss,
+  type LceConfig,
+  type LceContext,
+  lceConfigSchema,
+} from './compat/lce.js';
 export {
   createMixBctLoss,
   type MixBctConfig,
@@ -25,7 +38,19 @@ export {
   type MixBctLoss,
   mixBctConfigSchema,
 } from './compat/mixbct.js';
+export {
+  createNcclLoss,
+  type NcclConfig,
+  type NcclLoss,
+  ncclConfigSchema,
+} from './compat/nccl.js';
 export { createNoCompatibility } from './compat/none.js';
+export {
+  createUniBctLoss,
+  type UniBctConfig,
+  type UniBctLoss,
+  uniBctConfigSchema,
+} from './compat/unibct.js';
 export { hostLabels, type Labels, maskedCrossEntropy } from './heads/labels.js';
 export { applyMargin, type Margin, marginLogits } from './heads/margin.js';
 export {
@@ -35,8 +60,15 @@ export {
 } from './heads/margin-head.js';
 export { type ClassSample, sampleClasses } from './heads/partial-fc.js';
 export { SoftmaxHead } from './heads/softmax-head.js';
+export {
+  type AdvBctBoundaries,
+  advBctClassBoundaries,
+  type LceCentres,
+  lceClassCentres,
+} from './offline/class-boundaries.js';
 export { type ClassChunk, classChunks } from './offline/class-chunks.js';
 export { type DenoiseOptions, type DenoiseResult, denoiseCredible } from './offline/denoise.js';
 export type { FeatureSource } from './offline/feature-rows.js';
 export { classPrototypes, type PrototypeOptions } from './offline/prototypes.js';
+export { type RefineOptions, refinePrototypes } from './offline/refine-prototypes.js';
 export { VERSION } from './version.js';

@@ -7,10 +7,19 @@ describe('bct list', () => {
     expect(code).toBe(0);
     const losses = JSON.parse(stdout) as { id: string; defaults: Record<string, unknown> }[];
     const byId = Object.fromEntries(losses.map((loss) => [loss.id, loss]));
-    expect(Object.keys(byId).sort()).toEqual(['bct', 'l2', 'mixbct', 'none']);
+    expect(Object.keys(byId).sort()).toEqual([
+      'advbct',
+      'bct',
+      'l2',
+      'lce',
+      'mixbct',
+      'nccl',
+      'none',
+      'unibct',
+    ]);
     expect(byId.mixbct!.defaults).toEqual({ type: 'mixbct', ratio: 0.3, seed: 0 });
     expect(byId.l2!.defaults).toEqual({ type: 'l2', lambda: 10, tolerance: 0 });
-    expect(byId.bct!.defaults).toEqual({ type: 'bct', lambda: 1, scale: 1 });
+    expect(byId.bct!.defaults).toEqual({ type: 'bct', lambda: 1, scale: 1, margin: 0 });
   });
 
   it('prints every category as tables, and refuses an unknown one', async () => {

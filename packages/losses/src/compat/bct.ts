@@ -1,14 +1,9 @@
-import {
-  type HostMatrix,
-  hostRowsToTensor,
-  InvalidConfigError,
-  l2Normalize,
-  ShapeMismatchError,
-} from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { hostLabels, maskedCrossEntropy } from '../heads/labels.js';
+import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
+import { prototypeInfluence, prototypeTensor } from './prototype-influence.js';
 
 /** Config of {@link createBctLoss}. */
 export const bctConfigSchema = z.strictObject({
@@ -21,6 +16,15 @@ export const bctConfigSchema = z.strictObject({
    * stronger pull.
    */
   scale: z.number().positive().default(1),
+  /**
+   * ArcFace margin on the influence logits, for the loss form of an ArcFace-trained old model
+   * (e.g. scale 64, margin 0.5). Default 0.
+   */
+  margin: z
+    .number()
+    .min(0)
+    .max(Math.PI / 2)
+    .default(0),
 });
 export type BctConfig = z.output<typeof bctConfigSchema>;
 
@@ -45,26 +49,22 @@ export interface BctContext {
 export function createBctLoss(config: BctConfig, context: BctContext): CompatibilityLoss {
   if (context?.prototypes === undefined)
     throw new InvalidConfigError('bct', 'needs class prototypes (context.prototypes)');
-  const source = context.prototypes;
-  const prototypes = tf.tidy(() =>
-    l2Normalize(source instanceof tf.Tensor ? source : hostRowsToTensor(source)),
-  ) as tf.Tensor2D;
-  const [numClasses, dim] = prototypes.shape;
+  const prototypes = prototypeTensor(context.prototypes, true);
+  const numClasses = prototypes.shape[0];
   return {
     id: 'bct',
     trainableVariables: [],
     loss(inputs, head) {
-      if (inputs.embeddings.shape[1] !== dim)
-        throw new ShapeMismatchError(
-          `bct: embeddings of length ${inputs.embeddings.shape[1]}, prototypes of length ${dim}`,
-        );
       const labels = hostLabels(inputs.labels, inputs.embeddings.shape[0], numClasses);
       return tf.tidy(() => {
-        const logits = tf.mul(
-          tf.matMul(l2Normalize(inputs.embeddings), prototypes, false, true),
+        const influence = prototypeInfluence(
+          inputs.embeddings,
+          labels,
+          prototypes,
           config.scale,
-        ) as tf.Tensor2D;
-        const influence = maskedCrossEntropy(logits, labels);
+          config.margin,
+          'bct',
+        );
         return tf.add(head.loss(inputs.embeddings, labels), tf.mul(influence, config.lambda));
       }) as tf.Scalar;
     },

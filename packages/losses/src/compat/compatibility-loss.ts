@@ -12,6 +12,12 @@ export interface CompatibilityInputs {
   readonly old?: tf.Tensor2D;
   /** Per row: 1 when its old feature is credible (MixBCT's denoising), 0 when noisy. */
   readonly credible?: ArrayLike<number | boolean>;
+  /** Current epoch, from 0 (methods with schedules: UniBCT, AdvBCT). */
+  readonly epoch?: number;
+  /** Total epochs of the run. */
+  readonly epochs?: number;
+  /** Training progress in [0, 1] (AdvBCT's gradient-reversal coefficient). */
+  readonly progress?: number;
 }
 
 /**

@@ -19,6 +19,11 @@ export interface ClassificationHead {
    * @param embeddings `[batch, embeddingDim]` raw embeddings (the head normalises if it needs to).
    */
   loss(embeddings: tf.Tensor2D, labels: Labels): tf.Scalar;
+  /**
+   * The logits the loss is computed from, `[batch, numClasses]` (margin included; all classes,
+   * even with Partial FC sampling).
+   */
+  logits(embeddings: tf.Tensor2D, labels: Labels): tf.Tensor2D;
   /** Frees the weights. */
   dispose(): void;
 }
@@ -88,6 +93,19 @@ export class MarginHead implements ClassificationHead {
       ) as tf.Tensor2D;
       const rowLabels = sample ? sample.labels : host;
       return maskedCrossEntropy(marginLogits(cosine, rowLabels, this.margin), rowLabels);
+    });
+  }
+
+  logits(embeddings: tf.Tensor2D, labels: Labels): tf.Tensor2D {
+    checkEmbeddings(embeddings, this.embeddingDim, this.id);
+    const host = hostLabels(labels, embeddings.shape[0], this.numClasses);
+    return tf.tidy(() => {
+      const cosine = tf.clipByValue(
+        tf.matMul(l2Normalize(embeddings), l2Normalize(this.weight), false, true),
+        -1,
+        1,
+      ) as tf.Tensor2D;
+      return marginLogits(cosine, host, this.margin);
     });
   }
 

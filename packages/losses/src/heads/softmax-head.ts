@@ -45,11 +45,14 @@ export class SoftmaxHead implements ClassificationHead {
   loss(embeddings: tf.Tensor2D, labels: Labels): tf.Scalar {
     checkEmbeddings(embeddings, this.embeddingDim, this.id);
     const host = hostLabels(labels, embeddings.shape[0], this.numClasses);
-    return tf.tidy(() =>
-      maskedCrossEntropy(
-        tf.add(tf.matMul(embeddings, this.weight, false, true), this.bias) as tf.Tensor2D,
-        host,
-      ),
+    return tf.tidy(() => maskedCrossEntropy(this.logits(embeddings, host), host));
+  }
+
+  logits(embeddings: tf.Tensor2D, labels: Labels): tf.Tensor2D {
+    checkEmbeddings(embeddings, this.embeddingDim, this.id);
+    hostLabels(labels, embeddings.shape[0], this.numClasses);
+    return tf.tidy(
+      () => tf.add(tf.matMul(embeddings, this.weight, false, true), this.bias) as tf.Tensor2D,
     );
   }
 

@@ -5,8 +5,10 @@ import { DatasetFormatError, ShapeMismatchError, writeNpy } from '@bctkit/tensor
 import { expectAllClose } from '@bctkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import fixture from '../fixtures/reference.json' with { type: 'json' };
+import { advBctClassBoundaries, lceClassCentres } from './class-boundaries.js';
 import { denoiseCredible } from './denoise.js';
 import { classPrototypes } from './prototypes.js';
+import { refinePrototypes } from './refine-prototypes.js';
 
 const matrix = (values: number[], cols: number) => ({
   data: Float32Array.from(values),
@@ -64,5 +66,66 @@ describe('classPrototypes (BCT)', () => {
   it('gives a zero row to a class without samples', async () => {
     const result = await classPrototypes(matrix([3, 4], 2), [1], { numClasses: 3 });
     expect([...result.data]).toEqual([0, 0, 0.6000000238418579, 0.800000011920929, 0, 0]);
+  });
+});
+
+describe('refinePrototypes (UniBCT)', () => {
+  const { old, new: fresh, labels, dim, classes, lambda, tau, paper, reference } = fixture.refine;
+
+  it('paper mode matches numpy: row-normalised affinities, no self-loops, re-normalised', async () => {
+    const result = await refinePrototypes(matrix(old, dim), matrix(fresh, dim), labels, {
+      lambda,
+      tau,
+      mode: 'paper',
+      numClasses: classes,
+    });
+    expectAllClose(result.data, paper, { atol: 1e-6 });
+  });
+
+  it('reference mode matches numpy, and is the raw class mean (the repository no-op)', async () => {
+    const result = await refinePrototypes(matrix(old, dim), matrix(fresh, dim), labels, {
+      lambda,
+      tau,
+      mode: 'reference',
+    });
+    expectAllClose(result.data, reference, { atol: 1e-6 });
+    const means = await classPrototypes(matrix(old, dim), labels);
+    // The raw mean, normalised, is the BCT prototype: same direction.
+    for (let k = 0; k < classes; k++) {
+      const row = result.data.subarray(k * dim, (k + 1) * dim);
+      const norm = Math.hypot(...row);
+      expectAllClose(
+        row.map((v) => v / norm),
+        means.data.subarray(k * dim, (k + 1) * dim),
+        { atol: 1e-6 },
+      );
+    }
+  });
+});
+
+describe('class boundaries (LCE, AdvBCT)', () => {
+  const {
+    old,
+    labels,
+    dim,
+    classes,
+    lceCentres: centres,
+    kappa,
+    advCentres,
+    radius,
+    kept,
+  } = fixture.boundaries;
+
+  it('LCE: normalised centres and the smallest member cosine, as numpy', async () => {
+    const result = await lceClassCentres(matrix(old, dim), labels, { numClasses: classes });
+    expectAllClose(result.centres.data, centres, { atol: 1e-6 });
+    expectAllClose(result.kappa, kappa, { atol: 1e-6 });
+  });
+
+  it('AdvBCT: centres, IQR-filtered largest radius and kept counts, as numpy', async () => {
+    const result = await advBctClassBoundaries(matrix(old, dim), labels, { numClasses: classes });
+    expectAllClose(result.centres.data, advCentres, { atol: 1e-6 });
+    expectAllClose(result.radius, radius, { atol: 1e-6 });
+    expect([...result.kept]).toEqual(kept);
   });
 });

@@ -72,3 +72,57 @@ describe('checkLossConformance', () => {
     ).toThrow(/width 3 were accepted/);
   });
 });
+
+describe('every compatibility loss passes the conformance suite', () => {
+  const dim = 4;
+  const classes = 5;
+  const random = (shape: [number, number], seed: number) =>
+    tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor2D;
+  const prototypes = random([classes, dim], 11);
+  const contexts = {
+    prototypes,
+    centres: prototypes,
+    kappa: [0.1, 0.2, 0.3, 0.1, 0.2],
+    radius: [0.5, 0.9, 0.3, 0.6, 0.4],
+    kept: [3, 3, 3, 0, 3],
+  };
+  const cases: [string, Record<string, unknown>, boolean][] = [
+    ['none', {}, true],
+    ['l2', { lambda: 1 }, false],
+    ['bct', { scale: 4 }, true],
+    ['mixbct', { ratio: 0 }, true],
+    ['unibct', { scale: 4, startEpoch: 0 }, true],
+    ['lce', { alignWeight: 1 }, true],
+    // The gradient-reversal layer makes AdvBCT's adversarial gradient differ from the derivative of
+    // its value on purpose, so finite differences apply with that term off (PyTorch checks it).
+    ['advbct', { hiddenUnits: 3, adversarialWeight: 0 }, true],
+    ['nccl', { queueSize: 6 }, true],
+  ];
+  it.each(cases)('%s', (type, options, ignoresUnlabelledRows) => {
+    const head = createHead(
+      { type: 'arcface', scale: 4 },
+      { numClasses: classes, embeddingDim: dim },
+    );
+    const loss = createCompatibilityLoss({ type, ...options }, contexts);
+    const old = random([6, dim], 12);
+    checkLossConformance({
+      name: type,
+      embeddingDim: dim,
+      numClasses: classes,
+      ignoresUnlabelledRows,
+      compute: (embeddings, labels) => {
+        if (embeddings.shape[0] !== 6 || embeddings.shape[1] !== dim) {
+          // The shape checks: a wrong width or label count must be refused by the loss itself.
+          return loss.loss(
+            { embeddings, labels, old: tf.zeros(embeddings.shape) as tf.Tensor2D },
+            head,
+          );
+        }
+        return loss.loss({ embeddings, labels, old, epoch: 0, epochs: 1, progress: 0.5 }, head);
+      },
+    });
+    old.dispose();
+    loss.dispose();
+    head.dispose();
+  });
+});

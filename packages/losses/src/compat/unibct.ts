@@ -1,0 +1,94 @@
+import { type HostMatrix, InvalidConfigError } from '@bctkit/tensor-ops';
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { hostLabels } from '../heads/labels.js';
+import type { CompatibilityLoss } from './compatibility-loss.js';
+import { prototypeInfluence, prototypeTensor } from './prototype-influence.js';
+
+/** Config of {@link createUniBctLoss}. */
+export const uniBctConfigSchema = z.strictObject({
+  type: z.literal('unibct'),
+  /** Weight of the prototype term once active. Default 1. */
+  lambda: z.number().min(0).default(1),
+  /** Scale of the cosine logits against the prototypes. Default 1 (MixBCT repository). */
+  scale: z.number().positive().default(1),
+  /** ArcFace margin on the prototype logits (the AdvBCT repository's UniBCT: scale 30, margin 0.3). Default 0. */
+  margin: z
+    .number()
+    .min(0)
+    .max(Math.PI / 2)
+    .default(0),
+  /** First epoch with the prototype term (weight 0 before). Default 10. */
+  startEpoch: z.number().int().min(0).default(10),
+  /** Epochs at whose start the trainer refines the prototypes (`refinePrototypes`). Default [10, 20]. */
+  refreshEpochs: z.array(z.number().int().min(0)).default([10, 20]),
+  /** Refinement: `paper` (UniBCT as published) or `reference` (the MixBCT repository's code). */
+  mode: z.enum(['paper', 'reference']).default('paper'),
+  /** Propagation weight of the refinement. Default 0.9. */
+  propagation: z.number().min(0).lt(1).default(0.9),
+  /** Affinity temperature of the refinement. Default 0.05. */
+  tau: z.number().positive().default(0.05),
+});
+export type UniBctConfig = z.output<typeof uniBctConfigSchema>;
+
+/** The UniBCT loss, whose prototypes the trainer replaces after each refinement. */
+export interface UniBctLoss extends CompatibilityLoss {
+  readonly config: UniBctConfig;
+  /** Replaces the prototypes (e.g. with `refinePrototypes` output); normalised in `paper` mode. */
+  setPrototypes(prototypes: tf.Tensor2D | HostMatrix): void;
+  /** The prototype term's weight at an epoch: 0 before `startEpoch`, then `lambda`. */
+  weightAt(epoch: number): number;
+}
+
+/**
+ * UniBCT (Zhang et al., "Towards Universal Backward-Compatible Representation Learning", IJCAI
+ * 2022, https://arxiv.org/abs/2203.01583): BCT's influence term through old-class prototypes that
+ * are refined during training by structural propagation over the new model's affinities
+ * (`refinePrototypes`):
+ *
+ * `L = L_head(z) + w(epoch) * CE(scale * n(z) . P^T, y)`, `w = 0` before `startEpoch`.
+ *
+ * `mode: 'paper'` refines as published (row-normalised affinities on normalised features,
+ * re-normalised prototypes). `mode: 'reference'` reproduces the MixBCT repository for baseline
+ * parity: its column-normalised affinities make the refinement return the raw class mean, and the
+ * prototypes stay un-normalised.
+ */
+export function createUniBctLoss(
+  config: UniBctConfig,
+  context: { prototypes?: tf.Tensor2D | HostMatrix },
+): UniBctLoss {
+  if (context?.prototypes === undefined)
+    throw new InvalidConfigError('unibct', 'needs initial class prototypes (context.prototypes)');
+  const normalise = config.mode === 'paper';
+  let prototypes = prototypeTensor(context.prototypes, normalise);
+  const weightAt = (epoch: number) => (epoch < config.startEpoch ? 0 : config.lambda);
+  return {
+    id: 'unibct',
+    config,
+    trainableVariables: [],
+    weightAt,
+    setPrototypes(next) {
+      const replacement = prototypeTensor(next, normalise);
+      prototypes.dispose();
+      prototypes = replacement;
+    },
+    loss(inputs, head) {
+      const labels = hostLabels(inputs.labels, inputs.embeddings.shape[0], prototypes.shape[0]);
+      const weight = weightAt(inputs.epoch ?? config.startEpoch);
+      return tf.tidy(() => {
+        const classification = head.loss(inputs.embeddings, labels);
+        if (weight === 0) return classification;
+        const influence = prototypeInfluence(
+          inputs.embeddings,
+          labels,
+          prototypes,
+          config.scale,
+          config.margin,
+          'unibct',
+        );
+        return tf.add(classification, tf.mul(influence, weight));
+      }) as tf.Scalar;
+    },
+    dispose: () => prototypes.dispose(),
+  };
+}
