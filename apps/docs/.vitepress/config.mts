@@ -38,6 +38,10 @@ export default defineConfig({
           { text: 'L2 regression', link: '/methods/l2' },
           { text: 'BCT', link: '/methods/bct' },
           { text: 'MixBCT', link: '/methods/mixbct' },
+          { text: 'UniBCT', link: '/methods/unibct' },
+          { text: 'LCE', link: '/methods/lce' },
+          { text: 'AdvBCT', link: '/methods/advbct' },
+          { text: 'NCCL', link: '/methods/nccl' },
         ],
       },
       {
