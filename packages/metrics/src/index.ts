@@ -21,6 +21,15 @@ export {
   type TemplateFeatures,
 } from './ijbc/aggregate-templates.js';
 export {
+  type AffineMatrix,
+  ARCFACE_REFERENCE_POINTS,
+  alignFace,
+  estimateSimilarity,
+  type ImagePixels,
+  referencePoints,
+  warpAffine,
+} from './ijbc/align.js';
+export {
   evaluateIjbcIdentification,
   type IdentificationResult,
   IJBC_1N_FILES,

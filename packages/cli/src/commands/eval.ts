@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   evaluateIjbcIdentification,
   evaluateIjbcVerification,
@@ -8,9 +10,12 @@ import {
   type IjbcVerificationReport,
   readIjbcMeta,
 } from '@bctkit/metrics';
-import { readNpy } from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { embedIjbcImages } from '../pipelines/ijbc-images.js';
+import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
+import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
@@ -55,17 +60,33 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')
-    .requiredOption(
+    .option(
       '--meta <dir>',
-      'directory with ijbc_face_tid_mid.txt, ijbc_name_5pts_score.txt, ijbc_template_pair_label.txt',
+      'directory with ijbc_face_tid_mid.txt, ijbc_name_5pts_score.txt, ijbc_template_pair_label.txt (default: <root>/meta)',
     )
-    .requiredOption(
+    .option(
       '--features <npy>',
       'new-model features, [images, dim] float32 in meta order, flip-summed',
     )
     .option(
       '--old-features <npy>',
       'old-model features in the same layout: adds the cross (old/new) and old (old/old) tests',
+    )
+    .option(
+      '--root <dir>',
+      'IJB-C directory with loose_crop/ and meta/: embed the images instead of --features',
+    )
+    .option(
+      '--model <path>',
+      'with --root: new model (checkpoint directory, or external model config .json)',
+    )
+    .option('--old-model <path>', 'with --root: old model, for the cross and old tests')
+    .option(
+      '--save-features <dir>',
+      'with --root: write new.npy (and old.npy) for later --features runs',
+    )
+    .option('--batch-size <n>', 'with --root: images per batch (default 64)', (value) =>
+      Number(value),
     )
     .option('--no-detector-score', 'do not weight image features by the detector score')
     .option(
@@ -75,28 +96,85 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
     .option('--json', 'print one JSON object')
     .action(
       async (options: {
-        meta: string;
-        features: string;
+        meta?: string;
+        features?: string;
         oldFeatures?: string;
+        root?: string;
+        model?: string;
+        oldModel?: string;
+        saveFeatures?: string;
+        batchSize?: number;
         detectorScore: boolean;
         identification?: boolean;
         json?: boolean;
       }) => {
-        const meta = await readIjbcMeta(options.meta);
-        const features = await readNpy(options.features);
-        const oldFeatures =
-          options.oldFeatures === undefined ? undefined : await readNpy(options.oldFeatures);
+        const metaDirectory =
+          options.meta ?? (options.root === undefined ? undefined : join(options.root, 'meta'));
+        if (metaDirectory === undefined)
+          throw new InvalidConfigError(
+            '--meta',
+            'give --meta <dir> (or --root <IJBC> with its meta/ directory)',
+          );
+        const fromImages = options.root !== undefined;
+        if (fromImages === (options.features !== undefined))
+          throw new InvalidConfigError(
+            '--features',
+            'give either --features <npy> (precomputed) or --root <IJBC> with --model <checkpoint> (embed the images)',
+          );
+        if (fromImages && options.model === undefined)
+          throw new InvalidConfigError(
+            '--model',
+            '--root needs --model <checkpoint directory or model config>',
+          );
+        const meta = await readIjbcMeta(metaDirectory);
+        let features: HostMatrix;
+        let oldFeatures: HostMatrix | undefined;
+        let featuresFile = options.features;
+        let oldFeaturesFile = options.oldFeatures;
+        if (fromImages) {
+          const embed = async (modelPath: string, name: string) => {
+            const extractor = await loadFeatureExtractor(modelPath);
+            const progress = createProgress(io, `IJB-C ${name} features`, 'images');
+            try {
+              return await embedIjbcImages({
+                root: options.root!,
+                meta,
+                extractor,
+                ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+                onProgress: (done, total) => progress.update(done, total),
+              });
+            } finally {
+              progress.finish();
+              extractor.dispose();
+            }
+          };
+          features = await embed(options.model!, 'new');
+          if (options.oldModel !== undefined) oldFeatures = await embed(options.oldModel, 'old');
+          if (options.saveFeatures !== undefined) {
+            await mkdir(options.saveFeatures, { recursive: true });
+            featuresFile = join(options.saveFeatures, 'new.npy');
+            await writeNpy(featuresFile, features);
+            if (oldFeatures !== undefined) {
+              oldFeaturesFile = join(options.saveFeatures, 'old.npy');
+              await writeNpy(oldFeaturesFile, oldFeatures);
+            }
+          }
+        } else {
+          features = await readNpy(options.features!);
+          oldFeatures =
+            options.oldFeatures === undefined ? undefined : await readNpy(options.oldFeatures);
+        }
         const report = evaluateIjbcVerification({
           meta,
           features,
           oldFeatures,
           detectorScore: options.detectorScore,
-          featuresFile: options.features,
-          oldFeaturesFile: options.oldFeatures,
+          featuresFile: featuresFile ?? 'features',
+          oldFeaturesFile,
         });
         const identification = options.identification
           ? await evaluateIjbcIdentification({
-              metaDirectory: options.meta,
+              metaDirectory,
               meta,
               features,
               oldFeatures,
