@@ -9,6 +9,21 @@
  */
 
 export {
+  buildIjbcReport,
+  buildRetrievalReport,
+  type CompatibilityReport,
+  type IjbcReportOptions,
+  REPORT_TEST_LABELS,
+  type ReportTest,
+  type RetrievalReportOptions,
+} from './compat-report/compatibility-report.js';
+export { formatReportMarkdown, reportVerdict } from './compat-report/format-report.js';
+export {
+  type ReportFiles,
+  renderReportPlot,
+  writeCompatibilityReport,
+} from './compat-report/write-report.js';
+export {
   DEFAULT_RANKS,
   type GallerySearchResult,
   IJBC_FPIRS,
@@ -45,6 +60,8 @@ export {
   type VerificationResult,
 } from './ijbc/evaluate-verification.js';
 export { IJBC_META_FILES, type IjbcMeta, parsePairFile, readIjbcMeta } from './ijbc/read-meta.js';
+export { metricBarsSpec, rocChartSpec } from './plots/charts.js';
+export { renderSvg, svgToPng } from './plots/render.js';
 export {
   type RetrievalOptions,
   type RetrievalResult,
@@ -62,5 +79,6 @@ export {
   type VerificationBin,
 } from './verification/read-bin.js';
 export { areaUnderCurve, type Roc, type RocOptions, rocCurve } from './verification/roc.js';
+export { type RocSamples, sampleRoc } from './verification/sample-roc.js';
 export { IJBC_FARS, type TarAtFar, tarAtFar } from './verification/tar-at-far.js';
 export { VERSION } from './version.js';

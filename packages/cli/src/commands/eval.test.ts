@@ -1,3 +1,5 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +74,29 @@ describe('bct eval ijbc', () => {
     const table = await bct(...args, '--identification');
     expect(table.stdout).toMatch(/^test\s+rank-1\s+rank-5\s+rank-10\s+TPIR@0\.0001/m);
     expect(table.stdout).toMatch(/^self\s+96\.67\s+100\.00\s+100\.00/m);
+  });
+
+  it('--report writes the compatibility report beside the JSON on stdout', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'bctkit-eval-report-'));
+    try {
+      const { code, stdout } = await bct(
+        ...args,
+        '--old-features',
+        join(fixtures, 'old.npy'),
+        '--report',
+        directory,
+        '--json',
+      );
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).tests.self.curve).toBeUndefined();
+      const report = JSON.parse(await readFile(join(directory, 'report.json'), 'utf8'));
+      expect(report.criterion.metric).toBe('TAR@1e-4');
+      expect(report.criterion.cross).toBe(expected.detectorScore.tests.cross.tar['1e-4']);
+      expect(report.curves.self.fpr.length).toBe(121);
+      for (const file of ['report.md', 'report.html', 'plot.svg', 'plot.png'])
+        expect((await readFile(join(directory, file))).length, file).toBeGreaterThan(100);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });

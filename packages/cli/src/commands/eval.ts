@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  buildIjbcReport,
   evaluateIjbcIdentification,
   evaluateIjbcVerification,
   farKey,
@@ -9,6 +10,7 @@ import {
   type IjbcIdentificationReport,
   type IjbcVerificationReport,
   readIjbcMeta,
+  writeCompatibilityReport,
 } from '@bctkit/metrics';
 import { type HostMatrix, InvalidConfigError, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
@@ -93,10 +95,15 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
       '--identification',
       'also run 1:N identification (needs ijbc_1N_gallery_G1/G2.csv and ijbc_1N_probe_mixed.csv in --meta)',
     )
+    .option(
+      '--report <dir>',
+      'also write the compatibility report: report.json, report.md, report.html, plot.svg, plot.png',
+    )
     .option('--json', 'print one JSON object')
     .action(
       async (options: {
         meta?: string;
+        report?: string;
         features?: string;
         oldFeatures?: string;
         root?: string;
@@ -171,6 +178,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
           detectorScore: options.detectorScore,
           featuresFile: featuresFile ?? 'features',
           oldFeaturesFile,
+          ...(options.report === undefined ? {} : { curvePoints: 121 }),
         });
         const identification = options.identification
           ? await evaluateIjbcIdentification({
@@ -181,11 +189,20 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
               detectorScore: options.detectorScore,
             })
           : undefined;
+        if (options.report !== undefined) {
+          const files = await writeCompatibilityReport(options.report, buildIjbcReport(report));
+          io.stderr(`report: ${files.html} (also report.json, report.md, plot.svg, plot.png)\n`);
+        }
         if (options.json) {
+          // The sampled ROC curves go to the report files, not to stdout.
+          const tests = Object.fromEntries(
+            Object.entries(report.tests).map(([name, { tar, auc }]) => [name, { tar, auc }]),
+          );
+          const plain = { ...report, tests };
           const output =
             identification === undefined
-              ? report
-              : { ...report, identification: identification.tests };
+              ? plain
+              : { ...plain, identification: identification.tests };
           io.stdout(`${JSON.stringify(output, null, 2)}\n`);
         } else {
           const tables = [formatIjbcReport(report)];

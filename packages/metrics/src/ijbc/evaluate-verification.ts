@@ -5,6 +5,7 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import { areaUnderCurve, rocCurve } from '../verification/roc.js';
+import { type RocSamples, sampleRoc } from '../verification/sample-roc.js';
 import { IJBC_FARS, tarAtFar } from '../verification/tar-at-far.js';
 import { aggregateTemplates, type TemplateFeatures } from './aggregate-templates.js';
 import type { IjbcMeta } from './read-meta.js';
@@ -13,6 +14,8 @@ import type { IjbcMeta } from './read-meta.js';
 export interface VerificationResult {
   readonly tar: Readonly<Record<string, number>>;
   readonly auc: number;
+  /** The ROC resampled for plotting, when `curvePoints` was given. */
+  readonly curve?: RocSamples;
 }
 
 /** IJB-C 1:1 results: `self` (new/new), and with old features `cross` (old/new) and `old` (old/old). */
@@ -38,6 +41,8 @@ export interface IjbcVerificationOptions {
   /** Names for error messages. */
   featuresFile?: string;
   oldFeaturesFile?: string;
+  /** Also return each test's ROC sampled at this many log-spaced FPRs (for plots). */
+  curvePoints?: number;
 }
 
 /** `1e-6`, ..., `1e-1`: the keys of a result's `tar`. */
@@ -67,11 +72,15 @@ function score(
   leftRows: Int32Array,
   rightRows: Int32Array,
   labels: Uint8Array,
+  curvePoints: number | undefined,
 ): VerificationResult {
   const roc = rocCurve(pairDots(left, right, leftRows, rightRows), labels);
   const tar: Record<string, number> = {};
   for (const point of tarAtFar(roc, IJBC_FARS)) tar[farKey(point.far)] = point.tar;
-  return { tar, auc: areaUnderCurve(roc.fpr, roc.tpr) };
+  const auc = areaUnderCurve(roc.fpr, roc.tpr);
+  return curvePoints === undefined
+    ? { tar, auc }
+    : { tar, auc, curve: sampleRoc(roc, curvePoints) };
 }
 
 /**
@@ -105,7 +114,15 @@ export function evaluateIjbcVerification(options: IjbcVerificationOptions): Ijbc
   const pairFile = 'ijbc_template_pair_label.txt';
   const left = pairRows(newTemplates, meta.pairs.left, pairFile);
   const right = pairRows(newTemplates, meta.pairs.right, pairFile);
-  const self = score(newTemplates.features, newTemplates.features, left, right, meta.pairs.labels);
+  const points = options.curvePoints;
+  const self = score(
+    newTemplates.features,
+    newTemplates.features,
+    left,
+    right,
+    meta.pairs.labels,
+    points,
+  );
   if (oldFeatures === undefined)
     return { tests: { self }, pairs: left.length, templates: newTemplates.ids.length };
   const oldTemplates = aggregateTemplates(
@@ -118,8 +135,22 @@ export function evaluateIjbcVerification(options: IjbcVerificationOptions): Ijbc
   return {
     tests: {
       self,
-      cross: score(oldTemplates.features, newTemplates.features, left, right, meta.pairs.labels),
-      old: score(oldTemplates.features, oldTemplates.features, left, right, meta.pairs.labels),
+      cross: score(
+        oldTemplates.features,
+        newTemplates.features,
+        left,
+        right,
+        meta.pairs.labels,
+        points,
+      ),
+      old: score(
+        oldTemplates.features,
+        oldTemplates.features,
+        left,
+        right,
+        meta.pairs.labels,
+        points,
+      ),
     },
     pairs: left.length,
     templates: newTemplates.ids.length,

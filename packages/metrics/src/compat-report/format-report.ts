@@ -1,0 +1,47 @@
+import { type CompatibilityReport, REPORT_TEST_LABELS } from './compatibility-report.js';
+
+const percent = (value: number) => (100 * value).toFixed(2);
+
+/** The verdict lines: criterion, update gain, self gain. */
+export function reportVerdict(report: CompatibilityReport): string[] {
+  const lines: string[] = [];
+  const { criterion } = report;
+  if (criterion === null) {
+    lines.push('No old features: the compatibility criterion needs the cross and old tests.');
+  } else {
+    lines.push(
+      `Compatibility (${criterion.metric}): cross ${percent(criterion.cross)} ${criterion.compatible ? '>' : '<='} old/old ${percent(criterion.old)}: ${criterion.compatible ? 'compatible' : 'NOT compatible'}.`,
+    );
+  }
+  if (report.updateGain !== null)
+    lines.push(
+      `Update gain (cross - old) / (unconstrained - old): ${report.updateGain.toFixed(3)}.`,
+    );
+  if (report.selfGain !== null)
+    lines.push(
+      `Self gain (new/new - old/old): ${report.selfGain >= 0 ? '+' : ''}${percent(report.selfGain)} points.`,
+    );
+  return lines;
+}
+
+/** The report as Markdown: a table of every test (values in %), then the verdict. */
+export function formatReportMarkdown(report: CompatibilityReport): string {
+  const header = `| test | ${report.columns.join(' | ')} |`;
+  const rule = `|---|${report.columns.map(() => '---:').join('|')}|`;
+  const rows = report.rows.map(
+    (row) =>
+      `| ${REPORT_TEST_LABELS[row.test]} | ${report.columns.map((column) => percent(row.values[column]!)).join(' | ')} |`,
+  );
+  return [
+    `# ${report.title}`,
+    '',
+    'Values in %.',
+    '',
+    header,
+    rule,
+    ...rows,
+    '',
+    ...reportVerdict(report).map((line) => `- ${line}`),
+    '',
+  ].join('\n');
+}

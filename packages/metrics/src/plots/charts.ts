@@ -1,0 +1,80 @@
+import type { TopLevelSpec } from 'vega-lite';
+import type { RocSamples } from '../verification/sample-roc.js';
+
+const TEST_LABELS: Record<string, string> = {
+  self: 'new / new (self)',
+  cross: 'new query / old gallery (cross)',
+  old: 'old / old',
+  unconstrained: 'unconstrained new / new',
+};
+
+/** Vega-Lite spec of ROC curves (TAR against log FAR), one line per test. */
+export function rocChartSpec(
+  curves: Readonly<Record<string, RocSamples>>,
+  title: string,
+): TopLevelSpec {
+  const values = Object.entries(curves).flatMap(([test, curve]) =>
+    curve.fpr.map((fpr, index) => ({
+      test: TEST_LABELS[test] ?? test,
+      far: fpr,
+      tar: curve.tpr[index],
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 480,
+    height: 320,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after' },
+    encoding: {
+      x: {
+        field: 'far',
+        type: 'quantitative',
+        title: 'FAR',
+        scale: { type: 'log' },
+        axis: { format: '.0e' },
+      },
+      y: { field: 'tar', type: 'quantitative', title: 'TAR', scale: { domain: [0, 1] } },
+      color: {
+        field: 'test',
+        type: 'nominal',
+        title: null,
+        legend: { orient: 'bottom-right', labelLimit: 320 },
+      },
+    },
+  };
+}
+
+/** Vega-Lite spec of grouped bars: one group per metric, one bar per test. */
+export function metricBarsSpec(
+  rows: readonly { test: string; values: Readonly<Record<string, number>> }[],
+  title: string,
+): TopLevelSpec {
+  const values = rows.flatMap((row) =>
+    Object.entries(row.values).map(([metric, value]) => ({
+      test: TEST_LABELS[row.test] ?? row.test,
+      metric,
+      value,
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 140,
+    height: 240,
+    data: { values },
+    mark: 'bar',
+    encoding: {
+      column: { field: 'metric', type: 'nominal', title: null },
+      x: { field: 'test', type: 'nominal', axis: null },
+      y: { field: 'value', type: 'quantitative', title: null, scale: { domain: [0, 1] } },
+      color: {
+        field: 'test',
+        type: 'nominal',
+        title: null,
+        legend: { orient: 'bottom', labelLimit: 320 },
+      },
+    },
+  };
+}
