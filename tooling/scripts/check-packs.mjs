@@ -124,6 +124,19 @@ const smokeTests = {
         compute: (embeddings, labels) => head.loss(embeddings, labels) });`,
     what: 'the ./test entry runs the conformance suite on ArcFace',
   },
+  '@bctkit/metrics': {
+    install: [],
+    code: `
+      import { mkdtempSync, readFileSync } from 'node:fs';
+      import { tmpdir } from 'node:os';
+      import { join } from 'node:path';
+      import { buildRetrievalReport, writeCompatibilityReport } from '@bctkit/metrics';
+      const result = (top1) => ({ top: { 1: top1 }, mapAtR: top1 / 2, queriesWithRelevant: 1 });
+      const report = buildRetrievalReport({ self: result(0.9), cross: result(0.7), old: result(0.6) });
+      const files = await writeCompatibilityReport(mkdtempSync(join(tmpdir(), 'bctkit-smoke-')), report);
+      if (readFileSync(files.png).subarray(1, 4).toString() !== 'PNG') throw new Error('no PNG');`,
+    what: 'renders a report with SVG and PNG plots',
+  },
   '@bctkit/datasets': {
     install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
     code: `
