@@ -41,7 +41,6 @@ export function batchNorm<T extends tf.Tensor>(
       BATCH_NORM_EPSILON,
     ) as T;
   }
-  const axes = input.shape.slice(0, -1).map((_, axis) => axis);
   const count = input.size / (input.shape.at(-1) ?? 1);
   if (count < 2) {
     throw new ShapeMismatchError(
