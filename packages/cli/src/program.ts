@@ -4,6 +4,7 @@ import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerListCommand } from './commands/list.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerTrainingCommands } from './commands/train.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
 
@@ -21,5 +22,6 @@ export function createProgram(io: CliIo): Command {
   registerEvalCommands(program, io);
   registerModelsCommand(program, io);
   registerListCommand(program, io);
+  registerTrainingCommands(program, io);
   return program;
 }

@@ -18,6 +18,11 @@ export type MixBctConfig = z.output<typeof mixBctConfigSchema>;
 export interface MixBctDraw {
   /** Replace exactly these rows instead of drawing them. */
   readonly rows?: readonly number[];
+  /**
+   * Draw the rows from a generator seeded with this value instead of the loss's own stream (a
+   * trainer passes a per-step seed so a resumed run draws the same rows).
+   */
+  readonly seed?: number;
 }
 
 /**
@@ -70,7 +75,8 @@ export function createMixBctLoss(config: MixBctConfig): MixBctLoss {
           (row) => credible === undefined || Boolean(credible[row]),
         );
         const count = Math.min(Math.floor(config.ratio * batch), candidates.length);
-        rows = [...random.sample(candidates.length, count)].map((pick) => candidates[pick]!);
+        const source = draw.seed === undefined ? random : createRandom(draw.seed);
+        rows = [...source.sample(candidates.length, count)].map((pick) => candidates[pick]!);
       }
       lastRows = rows.sort((a, b) => a - b);
       return tf.tidy(() => {

@@ -1,0 +1,143 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readNpy } from '@bctkit/tensor-ops';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBct as bct } from '../testing/run-bct.js';
+import { applyOverrides } from './train.js';
+
+const data = {
+  type: 'synthetic',
+  classes: 4,
+  imagesPerClass: 10,
+  height: 16,
+  width: 16,
+  channels: 1,
+};
+const config = {
+  data,
+  backbone: {
+    type: 'r18',
+    inputSize: 16,
+    widthMultiplier: 0.0625,
+    embeddingDim: 8,
+    inputChannels: 1,
+  },
+  head: { type: 'arcface', scale: 16 },
+  batchSize: 8,
+  epochs: 1,
+  workers: 0,
+};
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bctkit-cli-train-'));
+  await writeFile(join(work, 'old.json'), JSON.stringify(config));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('bct train / extract / denoise / prototypes', () => {
+  it('trains an old model, extracts its features, denoises, and trains a new model with MixBCT', async () => {
+    const old = await bct(
+      'train',
+      '--config',
+      join(work, 'old.json'),
+      '--out',
+      join(work, 'old'),
+      '--backend',
+      'cpu',
+    );
+    expect(old.code, old.stderr).toBe(0);
+    expect(JSON.parse(old.stdout.slice(0, old.stdout.lastIndexOf('}') + 1)).optimizer).toEqual({
+      learningRate: 0.1,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      clipNorm: 5,
+    });
+    expect(old.stderr).toMatch(/backend: cpu/);
+    expect(old.stderr).toMatch(/train: step 5\/5 \(epoch 1\), loss \d/);
+
+    const features = join(work, 'old-features.npy');
+    const extract = await bct(
+      'extract',
+      '--model',
+      join(work, 'old', 'checkpoint'),
+      '--data',
+      JSON.stringify(data),
+      '--out',
+      features,
+      '--backend',
+      'cpu',
+    );
+    expect(extract.code, extract.stderr).toBe(0);
+    const matrix = await readNpy(features);
+    expect([matrix.rows, matrix.cols]).toEqual([40, 8]);
+    const labels = (await readFile(join(work, 'old-features.labels.txt'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect(labels.slice(0, 12)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+
+    const denoise = await bct(
+      'denoise',
+      '--features',
+      features,
+      '--labels',
+      join(work, 'old-features.labels.txt'),
+      '--out',
+      join(work, 'credible.npy'),
+    );
+    expect(denoise.code, denoise.stderr).toBe(0);
+    expect(denoise.stdout).toMatch(/kept 36, dropped 4/); // ceil(0.9 * 10) = 9 of 10 per class
+    const prototypes = await bct(
+      'prototypes',
+      '--features',
+      features,
+      '--labels',
+      join(work, 'old-features.labels.txt'),
+      '--out',
+      join(work, 'prototypes.npy'),
+    );
+    expect(prototypes.stdout).toMatch(/4 x 8 prototypes/);
+
+    const mix = await bct(
+      'train',
+      '--config',
+      join(work, 'old.json'),
+      '--out',
+      join(work, 'new'),
+      '--backend',
+      'cpu',
+      '--set',
+      'loss={"type":"mixbct","ratio":0.5}',
+      '--set',
+      `oldFeatures=${features}`,
+      '--set',
+      `credible=${join(work, 'credible.npy')}`,
+      '--set',
+      'seed=7',
+    );
+    expect(mix.code, mix.stderr).toBe(0);
+    expect(mix.stdout).toMatch(/trained 5 steps/);
+  });
+
+  it('names a bad override and a config typo', async () => {
+    const typo = await bct(
+      'train',
+      '--config',
+      join(work, 'old.json'),
+      '--out',
+      join(work, 'x'),
+      '--set',
+      'epoch=2',
+    );
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toMatch(/epoch.*epochs/);
+    expect(() => applyOverrides({}, ['nokey'])).toThrow(/expected key=value/);
+    expect(applyOverrides({ a: { b: 1 } }, ['a.c=[1,2]', 'd=text'])).toEqual({
+      a: { b: 1, c: [1, 2] },
+      d: 'text',
+    });
+  });
+});

@@ -1,0 +1,83 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidConfigError } from '@bctkit/tensor-ops';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { train } from './train.js';
+import type { TrainConfigInput } from './train-config.js';
+
+const config: TrainConfigInput = {
+  data: { type: 'synthetic', classes: 4, imagesPerClass: 8, height: 16, width: 16, channels: 1 },
+  backbone: {
+    type: 'iresnet-18',
+    inputSize: 16,
+    widthMultiplier: 1 / 16,
+    embeddingDim: 8,
+    inputChannels: 1,
+  },
+  head: { type: 'arcface', scale: 16 },
+  optimizer: { learningRate: 0.05 },
+  batchSize: 8,
+  epochs: 2,
+  seed: 3,
+  workers: 0,
+  checkpointEvery: 3,
+};
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'bctkit-train-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('train', () => {
+  it('logs every step, checkpoints, and a killed run resumes to the same weights bit for bit', async () => {
+    const straight = await train(config, { out: join(work, 'straight') });
+    expect(straight.steps).toBe(8); // 32 images / 8 per batch x 2 epochs
+    const log = (await readFile(join(work, 'straight', 'train.jsonl'), 'utf8')).trim().split('\n');
+    expect(log).toHaveLength(8);
+    const first = JSON.parse(log[0]!);
+    expect(first).toMatchObject({ step: 1, totalSteps: 8, epoch: 0 });
+    expect(Number.isFinite(first.loss)).toBe(true);
+
+    // Interrupted after 3 steps (mid-epoch), then resumed twice.
+    const out = join(work, 'resumed');
+    const part1 = await train(config, { out, maxSteps: 3 });
+    expect(part1.steps).toBe(3);
+    part1.backbone.dispose();
+    part1.head.dispose();
+    const part2 = await train(config, { out, resume: true, maxSteps: 2 });
+    expect(part2.steps).toBe(5);
+    part2.backbone.dispose();
+    part2.head.dispose();
+    const resumed = await train(config, { out, resume: true });
+    expect(resumed.steps).toBe(8);
+    for (const [name, variable] of straight.backbone.tensors) {
+      const other = resumed.backbone.tensors.get(name)!;
+      expect(
+        Buffer.from(other.dataSync().buffer).equals(Buffer.from(variable.dataSync().buffer)),
+        name,
+      ).toBe(true);
+    }
+    expect([...resumed.head.weight.dataSync()]).toEqual([...straight.head.weight.dataSync()]);
+    for (const result of [straight, resumed]) {
+      result.backbone.dispose();
+      result.head.dispose();
+    }
+  });
+
+  it('refuses to resume a run with another config, and names a bad config key', async () => {
+    const out = join(work, 'mismatch');
+    const first = await train(config, { out, maxSteps: 1 });
+    first.backbone.dispose();
+    first.head.dispose();
+    await expect(train({ ...config, seed: 4 }, { out, resume: true })).rejects.toThrow(
+      /started with a different config/,
+    );
+    await expect(
+      train({ ...config, batchsize: 4 } as TrainConfigInput, { out: join(work, 'typo') }),
+    ).rejects.toThrow(InvalidConfigError);
+  });
+});

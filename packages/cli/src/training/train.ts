@@ -1,0 +1,301 @@
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  type Backbone,
+  createBackbone,
+  loadCheckpoint,
+  readCheckpointMetadata,
+  saveCheckpoint,
+} from '@bctkit/backbones';
+import { createDataLoader, openSource } from '@bctkit/datasets';
+import {
+  type ClassificationHead,
+  type CompatibilityLoss,
+  createCompatibilityLoss,
+  createHead,
+  type MixBctLoss,
+} from '@bctkit/losses';
+import {
+  gatherRows,
+  type HostMatrix,
+  InvalidConfigError,
+  parseConfig,
+  readNpy,
+} from '@bctkit/tensor-ops';
+import * as tf from '@tensorflow/tfjs-core';
+import { clipGlobalNorm } from './clip.js';
+import { learningRateAt } from './schedule.js';
+import { Sgd } from './sgd.js';
+import { type TrainConfig, type TrainConfigInput, trainConfigSchema } from './train-config.js';
+
+/** What {@link train} reports after each step. */
+export interface StepReport {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly epoch: number;
+  readonly loss: number;
+  readonly learningRate: number;
+  readonly gradientNorm: number;
+  readonly imagesPerSecond: number;
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  /** Run directory: `checkpoint/` and `train.jsonl` go here. */
+  readonly out: string;
+  /** Continue the run in `out` from its last checkpoint (same data order and random draws). */
+  readonly resume?: boolean;
+  readonly onStep?: (report: StepReport) => void;
+  /** Stop after this many steps of this invocation (for tests and time-boxed runs). */
+  readonly maxSteps?: number;
+}
+
+/** The trained model and its head. The caller disposes both. */
+export interface TrainResult {
+  readonly backbone: Backbone;
+  readonly head: ClassificationHead;
+  readonly steps: number;
+  readonly lastLoss: number;
+  readonly config: TrainConfig;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function optionalNpy(path: string | undefined): Promise<HostMatrix | undefined> {
+  return path === undefined ? undefined : readNpy(path);
+}
+
+/** A per-step seed, so random draws do not depend on how many steps ran before a resume. */
+function stepSeed(seed: number, step: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0;
+}
+
+/**
+ * Trains a backbone with a head and a compatibility loss: SGD with momentum and weight decay,
+ * the learning-rate schedule, gradient-norm clipping of the backbone, a seeded data order, and a
+ * checkpoint (backbone, head, optimiser and loss state) every `checkpointEvery` steps and at each
+ * epoch's end, written atomically. With `resume`, a killed run continues from its last checkpoint
+ * with the same data order and random draws: the result equals an uninterrupted run.
+ *
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} for a bad config, or a resume whose config
+ *   differs from the run's.
+ */
+export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
+  const config = parseConfig(trainConfigSchema, input, 'config');
+  const checkpointDirectory = join(options.out, 'checkpoint');
+  const logFile = join(options.out, 'train.jsonl');
+  await mkdir(options.out, { recursive: true });
+
+  const source = await openSource(config.data, 'config.data');
+  const loader = await createDataLoader(source, {
+    batchSize: config.batchSize,
+    shuffle: true,
+    seed: config.seed,
+    ...(config.workers === undefined ? {} : { workers: config.workers }),
+  });
+  const oldFeatures = await optionalNpy(config.oldFeatures);
+  const credibleMatrix = await optionalNpy(config.credible);
+  const prototypes = await optionalNpy(config.prototypes);
+  for (const [name, matrix] of [
+    ['oldFeatures', oldFeatures],
+    ['credible', credibleMatrix],
+  ] as const) {
+    if (matrix !== undefined && matrix.rows !== source.size)
+      throw new InvalidConfigError(
+        `config.${name}`,
+        `has ${matrix.rows} rows for ${source.size} training images: it must be index-aligned with the dataset`,
+      );
+  }
+
+  let backbone: Backbone;
+  let step = 0;
+  let startEpoch = 0;
+  let startBatch = 0;
+  let restored: Map<string, tf.Tensor> | undefined;
+  const configText = JSON.stringify(config);
+  if (options.resume && (await exists(join(checkpointDirectory, 'model.json')))) {
+    const metadata = await readCheckpointMetadata(checkpointDirectory);
+    if (JSON.stringify(metadata.extra.config) !== configText)
+      throw new InvalidConfigError(
+        'config',
+        `the run in ${options.out} was started with a different config; resume with the same config or use another --out`,
+      );
+    const loaded = await loadCheckpoint(checkpointDirectory);
+    backbone = loaded.backbone;
+    restored = loaded.extraTensors;
+    step = metadata.step;
+    startEpoch = Number(metadata.extra.epoch);
+    startBatch = Number(metadata.extra.nextBatch);
+  } else {
+    backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
+  }
+  const head = createHead(
+    config.head,
+    {
+      numClasses: config.numClasses ?? source.numClasses,
+      embeddingDim: backbone.embeddingDim,
+      seed: config.seed,
+    },
+    'config.head',
+  );
+  const loss: CompatibilityLoss = createCompatibilityLoss(
+    config.loss,
+    prototypes === undefined ? {} : { prototypes },
+    'config.loss',
+  );
+  const optimizer = new Sgd({
+    momentum: config.optimizer.momentum,
+    weightDecay: config.optimizer.weightDecay,
+  });
+
+  // Names of the non-backbone tensors in checkpoints.
+  const extraVariables = new Map<string, tf.Variable>();
+  for (const [index, variable] of head.trainableVariables.entries())
+    extraVariables.set(`head/${index}`, variable);
+  for (const [index, variable] of loss.trainableVariables.entries())
+    extraVariables.set(`loss/${index}`, variable);
+  const names = new Map<tf.Variable, string>();
+  for (const [name, variable] of backbone.tensors) names.set(variable, name);
+  for (const [name, variable] of extraVariables) names.set(variable, name);
+  const byName = new Map([...names].map(([variable, name]) => [name, variable]));
+
+  if (restored !== undefined) {
+    for (const [name, variable] of extraVariables) {
+      const tensor = restored.get(name);
+      if (tensor === undefined)
+        throw new InvalidConfigError('checkpoint', `the checkpoint has no ${name}`);
+      variable.assign(tensor);
+    }
+    const buffers = new Map<string, tf.Tensor>();
+    for (const [name, tensor] of restored)
+      if (name.startsWith('optimizer/')) buffers.set(name.slice('optimizer/'.length), tensor);
+    optimizer.restore(buffers, byName);
+    tf.dispose([...restored.values()]);
+  }
+
+  const checkpoint = async (epoch: number, nextBatch: number) => {
+    const extraTensors = new Map<string, tf.Tensor>(extraVariables);
+    for (const [name, buffer] of optimizer.state(names))
+      extraTensors.set(`optimizer/${name}`, buffer);
+    await saveCheckpoint(checkpointDirectory, backbone, {
+      step,
+      extra: { epoch, nextBatch, config: JSON.parse(configText) },
+      extraTensors,
+    });
+  };
+
+  const backboneVariables = [...backbone.trainableVariables];
+  const otherVariables = [...head.trainableVariables, ...loss.trainableVariables];
+  const stepsPerEpoch = loader.batchesPerEpoch;
+  const totalSteps = stepsPerEpoch * config.epochs;
+  let lastLoss = Number.NaN;
+  let stepsThisRun = 0;
+  try {
+    for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
+      let batchIndex = epoch === startEpoch ? startBatch : 0;
+      for await (const batch of loader.batches(epoch, { startBatch: batchIndex })) {
+        const started = performance.now();
+        const learningRate = learningRateAt(
+          config.schedule,
+          config.optimizer.learningRate,
+          step,
+          stepsPerEpoch,
+          config.epochs,
+        );
+        const old = oldFeatures === undefined ? undefined : gatherRows(oldFeatures, batch.indices);
+        const credible =
+          credibleMatrix === undefined
+            ? undefined
+            : Array.from(batch.indices, (index) => credibleMatrix.data[index]! > 0.5);
+        const { value, grads } = tf.variableGrads(() => {
+          const inputs = {
+            embeddings: backbone.apply(batch.images, { training: true }),
+            labels: batch.labelValues,
+            ...(old === undefined ? {} : { old }),
+            ...(credible === undefined ? {} : { credible }),
+            epoch,
+            epochs: config.epochs,
+            progress: step / totalSteps,
+          };
+          return loss.id === 'mixbct'
+            ? (loss as MixBctLoss).loss(inputs, head, { seed: stepSeed(config.seed, step) })
+            : loss.loss(inputs, head);
+        }, [...backboneVariables, ...otherVariables]);
+        const backboneGradients = backboneVariables.map((variable) => grads[variable.name]!);
+        const { clipped, norm } = clipGlobalNorm(backboneGradients, config.optimizer.clipNorm);
+        optimizer.step(
+          [
+            ...backboneVariables.map((variable, index) => [variable, clipped[index]!] as const),
+            ...otherVariables.map((variable) => [variable, grads[variable.name]!] as const),
+          ],
+          learningRate,
+        );
+        lastLoss = (await value.data())[0]!;
+        tf.dispose([
+          value,
+          ...Object.values(grads),
+          ...clipped,
+          ...(old === undefined ? [] : [old]),
+        ]);
+        batch.release();
+        step++;
+        stepsThisRun++;
+        batchIndex++;
+        if (!Number.isFinite(lastLoss))
+          throw new InvalidConfigError(
+            'config.optimizer.learningRate',
+            `the loss became ${lastLoss} at step ${step}; lower the learning rate (the last checkpoint is kept)`,
+          );
+        const report: StepReport = {
+          step,
+          totalSteps,
+          epoch,
+          loss: lastLoss,
+          learningRate,
+          gradientNorm: norm,
+          imagesPerSecond: batch.indices.length / ((performance.now() - started) / 1000),
+        };
+        await appendFile(
+          logFile,
+          `${JSON.stringify({ time: new Date().toISOString(), ...report })}\n`,
+        );
+        options.onStep?.(report);
+        const epochDone = batchIndex === stepsPerEpoch;
+        if (step % config.checkpointEvery === 0 || epochDone)
+          await checkpoint(epochDone ? epoch + 1 : epoch, epochDone ? 0 : batchIndex);
+        if (options.maxSteps !== undefined && stepsThisRun >= options.maxSteps) {
+          if (!(step % config.checkpointEvery === 0 || epochDone))
+            await checkpoint(epoch, batchIndex);
+          return { backbone, head, steps: step, lastLoss, config };
+        }
+      }
+    }
+    return { backbone, head, steps: step, lastLoss, config };
+  } finally {
+    optimizer.dispose();
+    loss.dispose();
+    await loader.close();
+    await source.close();
+  }
+}
+
+/** Reads a training config file: JSON, or YAML when `yaml` is installed (`.yaml`/`.yml`). */
+export async function readTrainConfig(path: string): Promise<unknown> {
+  const text = await readFile(path, 'utf8');
+  if (/\.ya?ml$/i.test(path)) {
+    const yaml = (await import('yaml')) as { parse(text: string): unknown };
+    return yaml.parse(text);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidConfigError(path, `not JSON: ${(cause as Error).message}`);
+  }
+}
