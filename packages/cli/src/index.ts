@@ -3,6 +3,8 @@
  * @packageDocumentation
  * @module @bctkit/cli
  */
+
+export { activateBackend } from './backend.js';
 export { type InspectReport, inspectRecordSet } from './commands/data.js';
 export {
   collectEnvironment,
@@ -10,8 +12,27 @@ export {
   formatEnvironment,
 } from './commands/env.js';
 export { formatIdentificationReport, formatIjbcReport } from './commands/eval.js';
+export { applyOverrides } from './commands/train.js';
 export { type CliIo, processIo } from './io.js';
+export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
+export { loadFeatureExtractor } from './pipelines/load-extractor.js';
 export { createProgram } from './program.js';
 export { createProgress, type ProgressReporter } from './progress.js';
 export { runCli } from './run-cli.js';
+export { clipGlobalNorm } from './training/clip.js';
+export { learningRateAt, type Schedule, scheduleSchema } from './training/schedule.js';
+export { Sgd, type SgdOptions } from './training/sgd.js';
+export { TensorBoardWriter } from './training/tensorboard.js';
+export {
+  readTrainConfig,
+  type StepReport,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './training/train.js';
+export {
+  type TrainConfig,
+  type TrainConfigInput,
+  trainConfigSchema,
+} from './training/train-config.js';
 export { VERSION } from './version.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidConfigError } from '@bctkit/tensor-ops';
@@ -41,6 +41,15 @@ describe('train', () => {
     const first = JSON.parse(log[0]!);
     expect(first).toMatchObject({ step: 1, totalSteps: 8, epoch: 0 });
     expect(Number.isFinite(first.loss)).toBe(true);
+    const events = await readdir(join(work, 'straight', 'tensorboard'));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatch(/^events\.out\.tfevents\.\d+\./);
+    // file-version record plus one record per step
+    const eventBytes = await readFile(join(work, 'straight', 'tensorboard', events[0]!));
+    let records = 0;
+    for (let offset = 0; offset < eventBytes.length; records++)
+      offset += 16 + Number(eventBytes.readBigUInt64LE(offset));
+    expect(records).toBe(9);
 
     // Interrupted after 3 steps (mid-epoch), then resumed twice.
     const out = join(work, 'resumed');

@@ -26,6 +26,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { clipGlobalNorm } from './clip.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
+import { TensorBoardWriter } from './tensorboard.js';
 import { type TrainConfig, type TrainConfigInput, trainConfigSchema } from './train-config.js';
 
 /** What {@link train} reports after each step. */
@@ -41,7 +42,7 @@ export interface StepReport {
 
 /** Options of {@link train}. */
 export interface TrainOptions {
-  /** Run directory: `checkpoint/` and `train.jsonl` go here. */
+  /** Run directory: `checkpoint/`, `train.jsonl` and `tensorboard/` go here. */
   readonly out: string;
   /** Continue the run in `out` from its last checkpoint (same data order and random draws). */
   readonly resume?: boolean;
@@ -180,6 +181,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     tf.dispose([...restored.values()]);
   }
 
+  const tensorboard = new TensorBoardWriter(join(options.out, 'tensorboard'));
   const checkpoint = async (epoch: number, nextBatch: number) => {
     const extraTensors = new Map<string, tf.Tensor>(extraVariables);
     for (const [name, buffer] of optimizer.state(names))
@@ -266,6 +268,12 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
           logFile,
           `${JSON.stringify({ time: new Date().toISOString(), ...report })}\n`,
         );
+        await tensorboard.scalars(step, {
+          loss: lastLoss,
+          learning_rate: learningRate,
+          gradient_norm: norm,
+          images_per_second: report.imagesPerSecond,
+        });
         options.onStep?.(report);
         const epochDone = batchIndex === stepsPerEpoch;
         if (step % config.checkpointEvery === 0 || epochDone)
