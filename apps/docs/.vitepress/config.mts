@@ -27,6 +27,7 @@ export default defineConfig({
           { text: 'Preparing data', link: '/guide/data' },
           { text: 'Models', link: '/guide/models' },
           { text: 'Bring your own old model', link: '/guide/old-model' },
+          { text: 'Training and stages', link: '/guide/training' },
           { text: 'Evaluating on IJB-C', link: '/guide/evaluation' },
           { text: 'Reading the report', link: '/guide/compatibility-report' },
           { text: 'Contributing', link: '/guide/contributing' },
