@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDataCommands } from './commands/data.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerListCommand } from './commands/list.js';
@@ -23,5 +24,6 @@ export function createProgram(io: CliIo): Command {
   registerModelsCommand(program, io);
   registerListCommand(program, io);
   registerTrainingCommands(program, io);
+  registerDemoCommand(program, io);
   return program;
 }

