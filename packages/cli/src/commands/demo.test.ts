@@ -16,6 +16,7 @@ describe('bct demo (small)', () => {
         epochs: 1,
         trainPerClass: 12,
         testPerClass: 10,
+        batchSize: 16,
         onStep: (stage) => stages.add(stage),
       });
       expect([...stages]).toEqual(['old', 'new-mixbct', 'new-none']);

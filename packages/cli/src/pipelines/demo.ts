@@ -36,6 +36,8 @@ export interface DemoOptions {
   readonly trainPerClass?: number;
   /** Test images per class (queries and gallery). */
   readonly testPerClass?: number;
+  /** Training batch size. Default 64. */
+  readonly batchSize?: number;
   /** Progress messages. */
   readonly log?: (line: string) => void;
   readonly onStep?: (stage: string, report: StepReport) => void;
@@ -163,7 +165,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     },
     head: { type: 'arcface', scale: 32, margin: 0.3 },
     optimizer: { learningRate: 0.1 },
-    batchSize: 64,
+    batchSize: options.batchSize ?? 64,
     epochs,
     seed: 1,
     workers: 0,
