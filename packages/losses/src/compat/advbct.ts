@@ -1,14 +1,9 @@
-import {
-  createRandom,
-  type HostMatrix,
-  hostRowsToTensor,
-  InvalidConfigError,
-  l2Normalize,
-} from '@bctkit/tensor-ops';
+import { createRandom, type HostMatrix, InvalidConfigError, l2Normalize } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
+import { prototypeTensor } from './prototype-influence.js';
 import { requireOld } from './require-old.js';
 
 /** Config of {@link createAdvBctLoss}. */
@@ -78,9 +73,7 @@ export function createAdvBctLoss(config: AdvBctConfig, context: AdvBctContext): 
       'needs class centres, radius and kept (advBctClassBoundaries)',
     );
   const source = context.centres;
-  const centres = tf.tidy(() =>
-    source instanceof tf.Tensor ? tf.clone(source) : hostRowsToTensor(source),
-  ) as tf.Tensor2D;
+  const centres = prototypeTensor(source, false);
   const [numClasses, dim] = centres.shape;
   const radius = Float32Array.from(context.radius);
   const usable = Float32Array.from(context.kept, (count) => (count > 1 ? 1 : 0));

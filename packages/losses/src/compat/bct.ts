@@ -3,28 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
-import { prototypeInfluence, prototypeTensor } from './prototype-influence.js';
+import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
 
 /** Config of {@link createBctLoss}. */
 export const bctConfigSchema = z.strictObject({
   type: z.literal('bct'),
-  /** Weight of the influence loss. Default 1. */
-  lambda: z.number().min(0).default(1),
-  /**
-   * Scale of the cosine logits against the old prototypes. Default 1, as the MixBCT repository
-   * trains its BCT baseline (which leaves the term nearly flat over many classes); 30 or 64 gives a
-   * stronger pull.
-   */
-  scale: z.number().positive().default(1),
-  /**
-   * ArcFace margin on the influence logits, for the loss form of an ArcFace-trained old model
-   * (e.g. scale 64, margin 0.5). Default 0.
-   */
-  margin: z
-    .number()
-    .min(0)
-    .max(Math.PI / 2)
-    .default(0),
+  ...prototypeTermFields,
 });
 export type BctConfig = z.output<typeof bctConfigSchema>;
 

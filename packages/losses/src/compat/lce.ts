@@ -1,6 +1,5 @@
 import {
   type HostMatrix,
-  hostRowsToTensor,
   InvalidConfigError,
   l2Normalize,
   ShapeMismatchError,
@@ -9,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
+import { prototypeTensor } from './prototype-influence.js';
 
 /** Config of {@link createLceLoss}. */
 export const lceConfigSchema = z.strictObject({
@@ -50,9 +50,7 @@ export function createLceLoss(config: LceConfig, context: LceContext): Compatibi
       'needs old class centres and kappa (context.centres, context.kappa)',
     );
   const source = context.centres;
-  const centres = tf.tidy(() =>
-    source instanceof tf.Tensor ? tf.clone(source) : hostRowsToTensor(source),
-  ) as tf.Tensor2D;
+  const centres = prototypeTensor(source, false);
   const kappa = tf.tensor1d(Float32Array.from(context.kappa));
   const [numClasses] = centres.shape;
   return {

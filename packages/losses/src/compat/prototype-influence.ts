@@ -5,8 +5,30 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
 import { maskedCrossEntropy } from '../heads/labels.js';
 import { marginLogits } from '../heads/margin.js';
+
+/** Config fields of the prototype term shared by BCT and UniBCT. */
+export const prototypeTermFields = {
+  /** Weight of the prototype (influence) term. Default 1. */
+  lambda: z.number().min(0).default(1),
+  /**
+   * Scale of the cosine logits against the prototypes. Default 1, as the MixBCT repository trains
+   * its BCT and UniBCT baselines (which leaves the term nearly flat over many classes); 30 or 64
+   * gives a stronger pull.
+   */
+  scale: z.number().positive().default(1),
+  /**
+   * ArcFace margin on the prototype logits, for the loss form of an ArcFace-trained old model
+   * (e.g. scale 64, margin 0.5; the AdvBCT repository's UniBCT uses 30 and 0.3). Default 0.
+   */
+  margin: z
+    .number()
+    .min(0)
+    .max(Math.PI / 2)
+    .default(0),
+};
 
 /** Frozen `[classes, dim]` prototypes as a tensor, L2-normalised when asked. */
 export function prototypeTensor(source: tf.Tensor2D | HostMatrix, normalise: boolean): tf.Tensor2D {

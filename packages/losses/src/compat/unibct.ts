@@ -3,21 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
-import { prototypeInfluence, prototypeTensor } from './prototype-influence.js';
+import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
 
 /** Config of {@link createUniBctLoss}. */
 export const uniBctConfigSchema = z.strictObject({
   type: z.literal('unibct'),
-  /** Weight of the prototype term once active. Default 1. */
-  lambda: z.number().min(0).default(1),
-  /** Scale of the cosine logits against the prototypes. Default 1 (MixBCT repository). */
-  scale: z.number().positive().default(1),
-  /** ArcFace margin on the prototype logits (the AdvBCT repository's UniBCT: scale 30, margin 0.3). Default 0. */
-  margin: z
-    .number()
-    .min(0)
-    .max(Math.PI / 2)
-    .default(0),
+  ...prototypeTermFields,
   /** First epoch with the prototype term (weight 0 before). Default 10. */
   startEpoch: z.number().int().min(0).default(10),
   /** Epochs at whose start the trainer refines the prototypes (`refinePrototypes`). Default [10, 20]. */

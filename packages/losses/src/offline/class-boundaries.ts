@@ -60,7 +60,8 @@ async function centresAndStatistic(
   return { centres: { data: centres, rows: numClasses, cols }, values };
 }
 
-function classCount(labels: ArrayLike<number>, numClasses?: number): number {
+/** `numClasses`, or the largest label + 1. */
+export function classCount(labels: ArrayLike<number>, numClasses?: number): number {
   let largest = -1;
   for (let row = 0; row < labels.length; row++) largest = Math.max(largest, labels[row]!);
   return numClasses ?? largest + 1;

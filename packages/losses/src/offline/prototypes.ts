@@ -1,4 +1,5 @@
 import { type HostMatrix, IndexOutOfRangeError } from '@bctkit/tensor-ops';
+import { classCount } from './class-boundaries.js';
 import { BLOCK_ROWS, type FeatureSource, openFeatures } from './feature-rows.js';
 
 /** Options of {@link classPrototypes}. */
@@ -22,9 +23,7 @@ export async function classPrototypes(
   labels: ArrayLike<number>,
   options: PrototypeOptions = {},
 ): Promise<HostMatrix> {
-  let largest = -1;
-  for (let row = 0; row < labels.length; row++) largest = Math.max(largest, labels[row]!);
-  const numClasses = options.numClasses ?? largest + 1;
+  const numClasses = classCount(labels, options.numClasses);
   const reader = await openFeatures(features, labels.length);
   const { rows, cols } = reader;
   const sums = new Float64Array(numClasses * cols);
