@@ -6,6 +6,7 @@
 
 export { activateBackend } from './backend.js';
 export { type InspectReport, inspectRecordSet } from './commands/data.js';
+export { formatDemo } from './commands/demo.js';
 export {
   collectEnvironment,
   type EnvironmentReport,
@@ -14,6 +15,12 @@ export {
 export { formatIdentificationReport, formatIjbcReport } from './commands/eval.js';
 export { applyOverrides } from './commands/train.js';
 export { type CliIo, processIo } from './io.js';
+export {
+  type DemoMethodResult,
+  type DemoOptions,
+  type DemoResult,
+  runDemo,
+} from './pipelines/demo.js';
 export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
 export { loadFeatureExtractor } from './pipelines/load-extractor.js';
 export { createProgram } from './program.js';

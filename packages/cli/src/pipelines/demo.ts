@@ -38,6 +38,10 @@ export interface DemoOptions {
   readonly testPerClass?: number;
   /** Training batch size. Default 64. */
   readonly batchSize?: number;
+  /** Embedding length of the old and new models. Default 32. */
+  readonly embeddingDim?: number;
+  /** Compatibility-method options, e.g. `{ ratio: 0.5 }` for MixBCT. */
+  readonly methodOptions?: Readonly<Record<string, unknown>>;
   /** Progress messages. */
   readonly log?: (line: string) => void;
   readonly onStep?: (stage: string, report: StepReport) => void;
@@ -160,12 +164,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       type: 'iresnet-18',
       inputSize: 28,
       widthMultiplier: 1 / 16,
-      embeddingDim: 32,
+      embeddingDim: options.embeddingDim ?? 32,
       inputChannels: 1,
     },
     head: { type: 'arcface', scale: 32, margin: 0.3 },
     optimizer: { learningRate: 0.1 },
     batchSize: options.batchSize ?? 64,
+    // A mirrored digit is not the same digit; mirrored clothes are the same clothes.
+    flip: data !== 'mnist',
     epochs,
     seed: 1,
     workers: 0,
@@ -206,7 +212,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const model = await run(`new-${name}`, {
       ...base,
       seed: 2,
-      loss: { type: name },
+      loss: { type: name, ...(name === method ? options.methodOptions : {}) },
       ...(name === 'none' ? {} : { oldFeatures: oldFeaturesPath, credible: crediblePath }),
     });
     const newTest = await embed(

@@ -35,6 +35,11 @@ export const trainConfigSchema = z.strictObject({
     .default({ learningRate: 0.1, momentum: 0.9, weightDecay: 5e-4, clipNorm: 5 }),
   schedule: scheduleSchema.default({ type: 'poly', power: 2, warmupEpochs: 0 }),
   batchSize: z.number().int().min(2).default(128),
+  /**
+   * Random horizontal flips (probability 0.5), insightface's only augmentation. Default true;
+   * turn it off for data whose mirror image is another class (digits).
+   */
+  flip: z.boolean().default(true),
   epochs: z.number().int().positive().default(20),
   seed: z.number().int().min(0).default(666),
   /** Decode worker threads of the loader. Default: the loader's. */

@@ -98,6 +98,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
   const loader = await createDataLoader(source, {
     batchSize: config.batchSize,
     shuffle: true,
+    flip: config.flip,
     seed: config.seed,
     ...(config.workers === undefined ? {} : { workers: config.workers }),
   });
