@@ -99,6 +99,15 @@ async function subset(
   return createPixelSource(name, { pixels, labels, height, width, channels, numClasses });
 }
 
+async function recordLabels(path: string): Promise<Int32Array> {
+  const source = await openSource({ type: 'rec', path });
+  try {
+    return await source.labels();
+  } finally {
+    await source.close();
+  }
+}
+
 async function embed(model: string, data: string, out: string): Promise<HostMatrix> {
   const { backbone } = await loadCheckpoint(model);
   const source = await openSource({ type: 'rec', path: data });
@@ -192,7 +201,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const oldFeaturesPath = join(options.out, 'features', 'old-on-new-train.npy');
   await mkdir(join(options.out, 'features'), { recursive: true });
   const oldOnTrain = await embed(oldModel, rec('new-train'), oldFeaturesPath);
-  const trainLabels = await (await openSource({ type: 'rec', path: rec('new-train') })).labels();
+  const trainLabels = await recordLabels(rec('new-train'));
   const { credible } = await denoiseCredible(oldOnTrain, trainLabels);
   const crediblePath = join(options.out, 'features', 'credible.npy');
   await writeNpy(
@@ -201,7 +210,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     [credible.length],
   );
 
-  const testLabels = await (await openSource({ type: 'rec', path: rec('test') })).labels();
+  const testLabels = await recordLabels(rec('test'));
   const oldTest = await embed(oldModel, rec('test'), join(options.out, 'features', 'old-test.npy'));
   const evaluate = (queries: HostMatrix, gallery: HostMatrix) =>
     retrievalMetrics(queries, testLabels, gallery, testLabels, { excludeSameIndex: true });
