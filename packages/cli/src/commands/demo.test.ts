@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEBIAN_FASHION_MNIST_DIRECTORY } from '@bctkit/datasets';
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../pipelines/demo.js';
 import { formatDemo } from './demo.js';
@@ -36,4 +38,26 @@ describe('bct demo (small)', () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz')))(
+    'runs on Fashion-MNIST, whose classes are interleaved in file order',
+    async () => {
+      const out = await mkdtemp(join(tmpdir(), 'bctkit-demo-fashion-'));
+      try {
+        const result = await runDemo({
+          out,
+          data: 'fashion-mnist',
+          epochs: 1,
+          trainPerClass: 12,
+          testPerClass: 5,
+          batchSize: 16,
+          method: 'mixbct',
+        });
+        expect(result.data).toBe('fashion-mnist');
+        expect(result.methods).toHaveLength(2);
+      } finally {
+        await rm(out, { recursive: true, force: true });
+      }
+    },
+  );
 });
