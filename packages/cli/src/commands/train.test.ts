@@ -79,6 +79,56 @@ describe('bct train / extract / denoise / prototypes', () => {
       .map(Number);
     expect(labels.slice(0, 12)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
 
+    // The same extraction in 3 shards, merged, is byte-identical; merge refuses gaps and repeats.
+    const shards = [0, 1, 2].map((i) => join(work, `shard-${i}.npy`));
+    for (const [i, path] of shards.entries()) {
+      const part = await bct(
+        'extract',
+        '--model',
+        join(work, 'old', 'checkpoint'),
+        '--data',
+        JSON.stringify(data),
+        '--out',
+        path,
+        '--shard',
+        `${i}/3`,
+        '--backend',
+        'cpu',
+      );
+      expect(part.code, part.stderr).toBe(0);
+    }
+    const merged = join(work, 'merged.npy');
+    const merge = await bct('merge', ...shards, '--out', merged);
+    expect(merge.code, merge.stderr).toBe(0);
+    expect((await readFile(merged)).equals(await readFile(features))).toBe(true);
+    expect(await readFile(join(work, 'merged.labels.txt'), 'utf8')).toBe(
+      await readFile(join(work, 'old-features.labels.txt'), 'utf8'),
+    );
+    const gap = await bct('merge', shards[0]!, shards[2]!, '--out', join(work, 'gap.npy'));
+    expect(gap.stderr).toMatch(/missing shard 1\/3/);
+    const twice = await bct(
+      'merge',
+      shards[0]!,
+      shards[0]!,
+      shards[1]!,
+      shards[2]!,
+      '--out',
+      join(work, 'x.npy'),
+    );
+    expect(twice.stderr).toMatch(/shard 0\/3 is given twice/);
+    const badShard = await bct(
+      'extract',
+      '--model',
+      'm',
+      '--data',
+      '{}',
+      '--out',
+      'x.npy',
+      '--shard',
+      '3/3',
+    );
+    expect(badShard.stderr).toMatch(/expected i\/N with 0 <= i < N, got 3\/3/);
+
     const denoise = await bct(
       'denoise',
       '--features',

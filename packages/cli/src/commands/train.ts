@@ -7,6 +7,13 @@ import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
+import {
+  mergeFeatureShards,
+  parseShard,
+  shardRange,
+  sliceSource,
+  writeShardInfo,
+} from '../pipelines/shards.js';
 import { createProgress } from '../progress.js';
 import { readTrainConfig, train } from '../training/train.js';
 import { trainConfigSchema } from '../training/train-config.js';
@@ -117,6 +124,7 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
     .requiredOption('--data <json>', 'dataset source config, inline JSON or a JSON file')
     .requiredOption('--out <npy>', 'features file; labels go to <name>.labels.txt')
     .option('--flip', 'flip-test: add the embedding of the mirror image')
+    .option('--shard <i/N>', 'extract only shard i of N (contiguous rows); merge with bct merge')
     .option('--batch-size <n>', 'images per batch (default 128)', (value) => Number(value), 128)
     .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
     .action(
@@ -125,17 +133,23 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         data: string;
         out: string;
         flip?: boolean;
+        shard?: string;
         batchSize: number;
         backend: string;
       }) => {
+        const shard = options.shard === undefined ? undefined : parseShard(options.shard);
         await activateBackend(io, options.backend, 'inference');
-        const source = await openSource(
+        const whole = await openSource(
           (await jsonArgument('--data', options.data)) as { type: string },
           '--data',
         );
+        const range =
+          shard === undefined ? undefined : shardRange(whole.size, shard.shard, shard.of);
+        const source = range === undefined ? whole : sliceSource(whole, range.start, range.end);
         const extractor = await loadFeatureExtractor(options.model);
         const [height, width, channels] = extractor.inputShape;
-        if (source.size === 0) throw new InvalidConfigError('--data', 'the dataset is empty');
+        if (source.size === 0)
+          throw new InvalidConfigError('--data', 'the dataset (or shard) is empty');
         const loader = await createDataLoader(source, {
           batchSize: options.batchSize,
           shuffle: false,
@@ -155,6 +169,8 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
           });
           progress.finish();
           const labels = await writeFeatures(options.out, features);
+          if (shard !== undefined && range !== undefined)
+            await writeShardInfo(options.out, { ...shard, ...range, total: whole.size });
           io.stdout(
             `${features.count} x ${features.dim} features: ${options.out}, labels: ${labels}\n`,
           );
@@ -165,6 +181,16 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         }
       },
     );
+
+  program
+    .command('merge')
+    .description('merge the .npy shards of a sharded bct extract into one features file')
+    .argument('<shards...>', 'shard feature files, each with its .shard.json and .labels.txt')
+    .requiredOption('--out <npy>', 'merged features; labels go to <name>.labels.txt')
+    .action(async (shards: string[], options: { out: string }) => {
+      const { rows, cols } = await mergeFeatureShards(shards, options.out);
+      io.stdout(`${rows} x ${cols} features from ${shards.length} shards: ${options.out}\n`);
+    });
 
   program
     .command('denoise')
