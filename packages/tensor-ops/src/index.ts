@@ -44,6 +44,7 @@ export {
   type UnpickleOptions,
   unpickle,
 } from './fs/pickle.js';
+export { readFileOrFail } from './fs/read-file.js';
 export { conv2dBackpropFilterNhwc } from './kernels/conv2d-backprop-filter.js';
 export { installCpuKernels, uninstallCpuKernels } from './kernels/install-cpu-kernels.js';
 export {

@@ -36,6 +36,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'pairDots',
         'parseNpyHeader',
         'parseConfig',
+        'readFileOrFail',
         'readNpy',
         'registerGradients',
         'replaceRows',

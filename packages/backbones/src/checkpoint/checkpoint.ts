@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetFormatError, writeFileAtomic } from '@bctkit/tensor-ops';
+import { DatasetFormatError, readFileOrFail, writeFileAtomic } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '../backbone.js';
 import { createBackbone } from '../builtins.js';
@@ -137,17 +137,7 @@ export async function saveCheckpoint(
 
 async function readModelJson(directory: string): Promise<ModelJson> {
   const path = join(directory, MODEL_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new DatasetFormatError(
-      path,
-      undefined,
-      `cannot read the checkpoint: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+  const text = (await readFileOrFail(path, 'the checkpoint')).toString('utf8');
   let json: Partial<ModelJson>;
   try {
     json = JSON.parse(text);
@@ -195,17 +185,7 @@ export async function loadCheckpoint(directory: string): Promise<LoadedCheckpoin
   const metadata = json.userDefinedMetadata.bctkit;
   const { paths, weights } = json.weightsManifest[0]!;
   const weightsPath = join(directory, paths[0]!);
-  let data: Buffer;
-  try {
-    data = await readFile(weightsPath);
-  } catch (cause) {
-    throw new DatasetFormatError(
-      weightsPath,
-      undefined,
-      `cannot read the checkpoint weights: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+  const data = await readFileOrFail(weightsPath, 'the checkpoint weights');
   const expectedBytes = weights.reduce(
     (sum, entry) => sum + 4 * entry.shape.reduce((total, side) => total * side, 1),
     0,

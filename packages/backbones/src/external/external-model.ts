@@ -4,6 +4,7 @@ import {
   BackendUnavailableError,
   DatasetFormatError,
   parseConfig,
+  readFileOrFail,
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
@@ -231,12 +232,7 @@ export class ExternalModel implements FeatureExtractor {
  *   tfjs-layers (layers models) is not installed.
  */
 export async function loadExternalModel(configPath: string): Promise<ExternalModel> {
-  let text: string;
-  try {
-    text = await readFile(configPath, 'utf8');
-  } catch (cause) {
-    throw new DatasetFormatError(configPath, undefined, `cannot read: ${(cause as Error).message}`);
-  }
+  const text = (await readFileOrFail(configPath)).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

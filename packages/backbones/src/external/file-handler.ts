@@ -1,22 +1,7 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { DatasetFormatError, writeFileAtomic } from '@bctkit/tensor-ops';
+import { DatasetFormatError, readFileOrFail, writeFileAtomic } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
-
-async function readOrFail(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    throw new DatasetFormatError(
-      path,
-      undefined,
-      `cannot read ${what}: ${(cause as Error).message}`,
-      {
-        cause,
-      },
-    );
-  }
-}
 
 /**
  * A `tf.io` handler for tfjs model artefacts on the local disk (`model.json` plus weight shards),
@@ -29,7 +14,7 @@ async function readOrFail(path: string, what: string): Promise<Buffer> {
 export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
   return {
     async load() {
-      const text = (await readOrFail(modelJsonPath, 'the model')).toString('utf8');
+      const text = (await readFileOrFail(modelJsonPath, 'the model')).toString('utf8');
       let json: tf.io.ModelJSON;
       try {
         json = JSON.parse(text);
@@ -50,7 +35,10 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {
           for (const path of group.paths) {
-            const bytes = await readOrFail(join(dirname(modelJsonPath), path), 'a weights file');
+            const bytes = await readFileOrFail(
+              join(dirname(modelJsonPath), path),
+              'a weights file',
+            );
             buffers.push(new Uint8Array(bytes).buffer);
           }
         }

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { DatasetFormatError, ShapeMismatchError } from '@bctkit/tensor-ops';
+import { readFileOrFail, ShapeMismatchError } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Backbone } from '../backbone.js';
 import { parseTorchCheckpoint } from './read-pth.js';
@@ -38,14 +37,7 @@ export async function readStateDict(
   path: string,
   options: ReadStateDictOptions = {},
 ): Promise<StateDict> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (cause) {
-    throw new DatasetFormatError(path, undefined, `cannot read: ${(cause as Error).message}`, {
-      cause,
-    });
-  }
+  const bytes = new Uint8Array(await readFileOrFail(path));
   if (bytes[0] === 0x50 && bytes[1] === 0x4b) return parseTorchCheckpoint(bytes, path, options.key);
   if (bytes[0] === 0x80) return parseTorchCheckpoint(bytes, path, options.key); // legacy pickle: explained there
   return parseSafetensors(bytes, path);

@@ -1,6 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createHostMatrix, DatasetFormatError, type HostMatrix } from '@bctkit/tensor-ops';
+import {
+  createHostMatrix,
+  DatasetFormatError,
+  type HostMatrix,
+  readFileOrFail,
+} from '@bctkit/tensor-ops';
 import {
   DEFAULT_RANKS,
   type GallerySearchResult,
@@ -30,17 +34,7 @@ export interface TemplateList {
  * template listed with two subjects.
  */
 export async function readTemplateList(path: string): Promise<TemplateList> {
-  let text: string;
-  try {
-    text = await readFile(path, 'latin1');
-  } catch (cause) {
-    throw new DatasetFormatError(
-      path,
-      undefined,
-      `cannot read the IJB-C 1:N file: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
+  const text = (await readFileOrFail(path, 'the IJB-C 1:N file')).toString('latin1');
   const subjectOf = new Map<number, number>();
   const lines = text.split('\n');
   for (let i = 1; i < lines.length; i++) {

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DatasetFormatError } from '@bctkit/tensor-ops';
+import { DatasetFormatError, readFileOrFail } from '@bctkit/tensor-ops';
 
 /** insightface's IJB-C meta files, parsed. Image rows follow `ijbc_face_tid_mid.txt`. */
 export interface IjbcMeta {
@@ -28,20 +27,6 @@ export const IJBC_META_FILES = {
   landmarks: 'ijbc_name_5pts_score.txt',
   pairs: 'ijbc_template_pair_label.txt',
 } as const;
-
-/** Reads a meta file, naming it in the error when it cannot be read. */
-async function readMetaFile(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    throw new DatasetFormatError(
-      path,
-      undefined,
-      `cannot read the IJB-C meta file: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-}
 
 function lines(text: string): string[] {
   const out = text.split('\n');
@@ -113,8 +98,12 @@ export async function readIjbcMeta(directory: string): Promise<IjbcMeta> {
   const templatePath = join(directory, IJBC_META_FILES.templates);
   const landmarkPath = join(directory, IJBC_META_FILES.landmarks);
   const pairPath = join(directory, IJBC_META_FILES.pairs);
-  const templateLines = lines((await readMetaFile(templatePath)).toString('latin1'));
-  const landmarkLines = lines((await readMetaFile(landmarkPath)).toString('latin1'));
+  const templateLines = lines(
+    (await readFileOrFail(templatePath, 'the IJB-C meta file')).toString('latin1'),
+  );
+  const landmarkLines = lines(
+    (await readFileOrFail(landmarkPath, 'the IJB-C meta file')).toString('latin1'),
+  );
   if (templateLines.length !== landmarkLines.length) {
     throw new DatasetFormatError(
       landmarkPath,
@@ -161,7 +150,7 @@ export async function readIjbcMeta(directory: string): Promise<IjbcMeta> {
     landmarks.set(values.slice(0, 10), i * 10);
     faceness[i] = values[10]!;
   }
-  const pairBytes = new Uint8Array(await readMetaFile(pairPath));
+  const pairBytes = new Uint8Array(await readFileOrFail(pairPath, 'the IJB-C meta file'));
   return {
     names,
     templates,

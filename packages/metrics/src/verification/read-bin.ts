@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { DatasetFormatError, type PickleValue, unpickle } from '@bctkit/tensor-ops';
+import { DatasetFormatError, type PickleValue, readFileOrFail, unpickle } from '@bctkit/tensor-ops';
 
 /** An insightface verification set (LFW, CFP-FP, AgeDB-30): encoded images in pairs, and labels. */
 export interface VerificationBin {
@@ -61,16 +60,8 @@ function toVerificationBin(value: PickleValue, file: string, at: number): Verifi
 
 /** Reads an insightface `.bin` verification set (see {@link parseVerificationBin}). */
 export async function readVerificationBin(path: string): Promise<VerificationBin> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (cause) {
-    throw new DatasetFormatError(
-      path,
-      undefined,
-      `cannot read the verification set: ${(cause as Error).message}`,
-      { cause },
-    );
-  }
-  return parseVerificationBin(bytes, path);
+  return parseVerificationBin(
+    new Uint8Array(await readFileOrFail(path, 'the verification set')),
+    path,
+  );
 }
