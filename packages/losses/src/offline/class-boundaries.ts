@@ -1,4 +1,5 @@
 import type { HostMatrix } from '@bctkit/tensor-ops';
+import { classCount, classSums, normaliseRowInto } from './class-sums.js';
 import { BLOCK_ROWS, type FeatureSource, openFeatures } from './feature-rows.js';
 
 /** Class centres of L2-normalised old features, and a per-sample statistic against them. */
@@ -11,29 +12,11 @@ async function centresAndStatistic(
 ): Promise<{ centres: HostMatrix; values: Float32Array }> {
   const reader = await openFeatures(features, labels.length);
   const { rows, cols } = reader;
-  const sums = new Float64Array(numClasses * cols);
-  const counts = new Float64Array(numClasses);
   const values = new Float32Array(rows);
   const centres = new Float32Array(numClasses * cols);
-  const normalisedRow = (data: Float32Array, row: number, out: Float32Array) => {
-    let squares = 0;
-    for (let col = 0; col < cols; col++) squares += data[row * cols + col]! ** 2;
-    const inverse = squares > 0 ? 1 / Math.sqrt(squares) : 0;
-    for (let col = 0; col < cols; col++) out[col] = data[row * cols + col]! * inverse;
-    return out;
-  };
   const scratch = new Float32Array(cols);
   try {
-    for (let start = 0; start < rows; start += BLOCK_ROWS) {
-      const end = Math.min(rows, start + BLOCK_ROWS);
-      const block = await reader.read(start, end);
-      for (let row = 0; row < end - start; row++) {
-        const label = labels[start + row]!;
-        normalisedRow(block.data, row, scratch);
-        counts[label]! += 1;
-        for (let col = 0; col < cols; col++) sums[label * cols + col]! += scratch[col]!;
-      }
-    }
+    const { sums, counts } = await classSums(reader, labels, numClasses, { normaliseRows: true });
     for (let label = 0; label < numClasses; label++) {
       if (counts[label] === 0) continue;
       let squares = 0;
@@ -49,7 +32,7 @@ async function centresAndStatistic(
       for (let row = 0; row < end - start; row++) {
         const label = labels[start + row]!;
         values[start + row] = statistic(
-          normalisedRow(block.data, row, scratch),
+          normaliseRowInto(block.data, row, cols, scratch),
           centres.subarray(label * cols, (label + 1) * cols),
         );
       }
@@ -58,13 +41,6 @@ async function centresAndStatistic(
     await reader.close();
   }
   return { centres: { data: centres, rows: numClasses, cols }, values };
-}
-
-/** `numClasses`, or the largest label + 1. */
-export function classCount(labels: ArrayLike<number>, numClasses?: number): number {
-  let largest = -1;
-  for (let row = 0; row < labels.length; row++) largest = Math.max(largest, labels[row]!);
-  return numClasses ?? largest + 1;
 }
 
 /** LCE's old-class statistics: see {@link lceClassCentres}. */

@@ -1,6 +1,6 @@
-import { type HostMatrix, IndexOutOfRangeError } from '@bctkit/tensor-ops';
-import { classCount } from './class-boundaries.js';
-import { BLOCK_ROWS, type FeatureSource, openFeatures } from './feature-rows.js';
+import type { HostMatrix } from '@bctkit/tensor-ops';
+import { classCount, classSums } from './class-sums.js';
+import { type FeatureSource, openFeatures } from './feature-rows.js';
 
 /** Options of {@link classPrototypes}. */
 export interface PrototypeOptions {
@@ -25,25 +25,13 @@ export async function classPrototypes(
 ): Promise<HostMatrix> {
   const numClasses = classCount(labels, options.numClasses);
   const reader = await openFeatures(features, labels.length);
-  const { rows, cols } = reader;
-  const sums = new Float64Array(numClasses * cols);
-  const counts = new Float64Array(numClasses);
+  const { cols } = reader;
+  let sums: Float64Array;
   try {
-    for (let start = 0; start < rows; start += BLOCK_ROWS) {
-      const end = Math.min(rows, start + BLOCK_ROWS);
-      const block = await reader.read(start, end);
-      for (let row = 0; row < end - start; row++) {
-        const label = labels[start + row]!;
-        if (!(Number.isInteger(label) && label >= 0 && label < numClasses))
-          throw new IndexOutOfRangeError(
-            `label ${label} at row ${start + row} is outside [0, ${numClasses})`,
-          );
-        counts[label]! += 1;
-        for (let col = 0; col < cols; col++)
-          sums[label * cols + col]! += block.data[row * cols + col]!;
-      }
-      options.onProgress?.(end, rows);
-    }
+    ({ sums } = await classSums(reader, labels, numClasses, {
+      normaliseRows: false,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    }));
   } finally {
     await reader.close();
   }
