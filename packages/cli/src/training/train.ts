@@ -13,7 +13,6 @@ import {
   type CompatibilityLoss,
   createCompatibilityLoss,
   createHead,
-  type MixBctLoss,
 } from '@bctkit/losses';
 import {
   gatherRows,
@@ -226,10 +225,9 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
             epoch,
             epochs: config.epochs,
             progress: step / totalSteps,
+            seed: stepSeed(config.seed, step),
           };
-          return loss.id === 'mixbct'
-            ? (loss as MixBctLoss).loss(inputs, head, { seed: stepSeed(config.seed, step) })
-            : loss.loss(inputs, head);
+          return loss.loss(inputs, head);
         }, [...backboneVariables, ...otherVariables]);
         const backboneGradients = backboneVariables.map((variable) => grads[variable.name]!);
         const { clipped, norm } = clipGlobalNorm(backboneGradients, config.optimizer.clipNorm);

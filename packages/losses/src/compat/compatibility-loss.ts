@@ -18,6 +18,11 @@ export interface CompatibilityInputs {
   readonly epochs?: number;
   /** Training progress in [0, 1] (AdvBCT's gradient-reversal coefficient). */
   readonly progress?: number;
+  /**
+   * Seed for this batch's random draws (MixBCT's replaced rows). A trainer passes one derived
+   * from the step, so a resumed run draws the same; without it the method's own stream is used.
+   */
+  readonly seed?: number;
 }
 
 /**

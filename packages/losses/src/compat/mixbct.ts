@@ -75,7 +75,8 @@ export function createMixBctLoss(config: MixBctConfig): MixBctLoss {
           (row) => credible === undefined || Boolean(credible[row]),
         );
         const count = Math.min(Math.floor(config.ratio * batch), candidates.length);
-        const source = draw.seed === undefined ? random : createRandom(draw.seed);
+        const seed = draw.seed ?? inputs.seed;
+        const source = seed === undefined ? random : createRandom(seed);
         rows = [...source.sample(candidates.length, count)].map((pick) => candidates[pick]!);
       }
       lastRows = rows.sort((a, b) => a - b);
