@@ -4,6 +4,7 @@ const benchmarks = {
   backbone: () => import('./backbone.mjs'),
   ijbc: () => import('./ijbc.mjs'),
   loader: () => import('./loader.mjs'),
+  'train-step': () => import('./train-step.mjs'),
 };
 const [name, ...rest] = process.argv.slice(2);
 const load = benchmarks[name];

@@ -70,7 +70,8 @@ function internalClosure(name, seen = new Set()) {
   if (seen.has(name)) return seen;
   seen.add(name);
   const { manifest } = manifests.get(name);
-  for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+  const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
+  for (const dependency of Object.keys(dependencies)) {
     if (dependency.startsWith('@bctkit/')) internalClosure(dependency, seen);
   }
   return seen;
@@ -90,6 +91,30 @@ const smokeTests = {
       }
       console.log(JSON.stringify(nativeJpeg));`,
     what: 'native decoder built from the tarball (or the reason it was not)',
+  },
+  '@bctkit/tensor-ops-native': {
+    install: [],
+    code: `
+      import { nativeKernels } from '@bctkit/tensor-ops-native';
+      if (process.env.BCTKIT_EXPECT_NATIVE_KERNELS === '1' && !nativeKernels.available) {
+        throw new Error('the native kernels were not built from the tarball: ' + nativeKernels.reason);
+      }
+      console.log(JSON.stringify(nativeKernels));`,
+    what: 'native kernels built from the tarball (or the reason they were not)',
+  },
+  '@bctkit/tensor-ops': {
+    install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+    code: `
+      import { cpuKernelStatus, useBackend } from '@bctkit/tensor-ops';
+      import * as tf from '@tensorflow/tfjs-core';
+      await useBackend('cpu');
+      const status = cpuKernelStatus();
+      if (process.env.BCTKIT_EXPECT_NATIVE_KERNELS === '1' && !status.native.includes('Conv2D')) {
+        throw new Error('the optional native add-on is not in use: ' + status.nativeUnavailable);
+      }
+      const y = tf.conv2d(tf.ones([1, 3, 3, 1]), tf.ones([2, 2, 1, 1]), 1, 'valid').dataSync();
+      if ([...y].join() !== '4,4,4,4') throw new Error('conv2d gave ' + [...y]);`,
+    what: 'activates cpu with its kernels (native when built) and convolves',
   },
   '@bctkit/backbones': {
     install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],

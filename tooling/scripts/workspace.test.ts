@@ -29,20 +29,21 @@ const packages = readdirSync(join(root, 'packages')).map((directory) => ({
 
 /** Which workspace packages each package may depend on: tensor-ops <- libraries <- cli. */
 const allowed: Record<string, string[]> = {
-  'tensor-ops': [],
+  'tensor-ops': ['tensor-ops-native'],
   backbones: ['tensor-ops'],
   losses: ['tensor-ops'],
   datasets: ['tensor-ops', 'jpeg-turbo'],
   metrics: ['tensor-ops'],
   cli: ['tensor-ops', 'backbones', 'losses', 'datasets', 'metrics'],
   'jpeg-turbo': [],
+  'tensor-ops-native': [],
 };
 
 /**
  * Packages of plain JavaScript with a native part (no TypeScript build, no tfjs): they export
  * their `src/` directly and are optional dependencies of the package that uses them.
  */
-const nativePackages = new Set(['jpeg-turbo']);
+const nativePackages = new Set(['jpeg-turbo', 'tensor-ops-native']);
 
 describe('workspace', () => {
   it('has the packages the house style lays out', () => {

@@ -35,6 +35,16 @@ describe('bct env', () => {
     });
     expect(['libjpeg-turbo', 'jpeg-js']).toContain(report.jpegDecoder.name);
     if (process.env.BCTKIT_EXPECT_NATIVE_JPEG === '1') expect(report.jpegDecoder.native).toBe(true);
+    // On cpu, bctkit's kernels replace tfjs's: native ones with the add-on, else JavaScript.
+    const kernels = report.cpuKernels;
+    if (process.env.BCTKIT_EXPECT_NATIVE_KERNELS === '1') {
+      expect(kernels.native).toContain('Conv2D');
+      expect(kernels.nativeUnavailable).toBeUndefined();
+    }
+    if (kernels.native.length === 0) {
+      expect(kernels.javascript).toContain('Conv2DBackpropFilter');
+      expect(kernels.nativeUnavailable.length).toBeGreaterThan(0);
+    }
   });
 
   it('prints a readable table by default', async () => {
@@ -45,6 +55,9 @@ describe('bct env', () => {
     expect(stdout).toMatch(/^ {2}skipped\s+tensorflow-gpu: .*CUDA 11\.2/m);
     expect(stdout).toMatch(
       /^jpeg\s+(libjpeg-turbo \(native\)|jpeg-js \(native decoder unavailable: .+\))$/m,
+    );
+    expect(stdout).toMatch(
+      /^cpu kernels\s+(native \(OpenBLAS\): .*Conv2D.*|JavaScript \(native add-on unavailable: .+\))$/m,
     );
   });
 

@@ -46,7 +46,14 @@ export {
 } from './fs/pickle.js';
 export { readFileOrFail } from './fs/read-file.js';
 export { conv2dBackpropFilterNhwc } from './kernels/conv2d-backprop-filter.js';
-export { installCpuKernels, uninstallCpuKernels } from './kernels/install-cpu-kernels.js';
+export {
+  type CpuKernelOptions,
+  type CpuKernelStatus,
+  cpuKernelStatus,
+  installCpuKernels,
+  uninstallCpuKernels,
+} from './kernels/install-cpu-kernels.js';
+export { type BatchNormTrainingResult, batchNormTraining } from './ops/batch-norm-training.js';
 export {
   type CosineBlocksOptions,
   cosineSimilarity,

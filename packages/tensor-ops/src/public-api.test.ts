@@ -47,6 +47,8 @@ describe('@bctkit/tensor-ops public API', () => {
         'uninstallCpuKernels',
         'installCpuKernels',
         'conv2dBackpropFilterNhwc',
+        'cpuKernelStatus',
+        'batchNormTraining',
         'writeFileAtomic',
         'writeNpy',
         'useBackend',

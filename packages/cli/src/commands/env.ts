@@ -1,6 +1,8 @@
 import { type JpegDecoderInfo, jpegDecoder } from '@bctkit/datasets';
 import {
   type BackendInfo,
+  type CpuKernelStatus,
+  cpuKernelStatus,
   createModuleLoader,
   describeRuntime,
   type RuntimeReport,
@@ -17,6 +19,11 @@ export interface EnvironmentReport {
   readonly backend: BackendInfo;
   /** The JPEG decoder the data loader uses: native libjpeg-turbo, or jpeg-js and why. */
   readonly jpegDecoder: JpegDecoderInfo;
+  /**
+   * On the `cpu` backend: the kernels running natively (the `@bctkit/tensor-ops-native` add-on,
+   * OpenBLAS), those replaced by bctkit's JavaScript, and why none is native when none is.
+   */
+  readonly cpuKernels: CpuKernelStatus;
   readonly runtime: RuntimeReport;
 }
 
@@ -29,6 +36,7 @@ export async function collectEnvironment(preference = 'auto'): Promise<Environme
     bctkit: { cli: VERSION, tensorOps: TENSOR_OPS_VERSION },
     backend,
     jpegDecoder: jpegDecoder(),
+    cpuKernels: cpuKernelStatus(),
     runtime: describeRuntime({ loader }),
   };
 }
@@ -60,6 +68,13 @@ export function formatEnvironment(report: EnvironmentReport): string {
     decoder.native
       ? 'libjpeg-turbo (native)'
       : `jpeg-js (native decoder unavailable: ${decoder.reason})`,
+  ]);
+  const kernels = report.cpuKernels;
+  rows.push([
+    'cpu kernels',
+    kernels.native.length > 0
+      ? `native (OpenBLAS): ${kernels.native.join(', ')}`
+      : `JavaScript (native add-on unavailable: ${kernels.nativeUnavailable})`,
   ]);
   for (const pkg of runtime.packages) {
     rows.push(['package', `${pkg.name} ${pkg.installed ? pkg.version : '(not installed)'}`]);

@@ -48,6 +48,7 @@ function backpropFilter(
 
 afterAll(() => {
   uninstallCpuKernels();
+  installCpuKernels();
 });
 
 describe('bctkit Conv2DBackpropFilter for the cpu backend', () => {
@@ -59,7 +60,7 @@ describe('bctkit Conv2DBackpropFilter for the cpu backend', () => {
       const dy = tf.randomNormal(probe.shape, 0, 1, 'float32', index + 50) as tf.Tensor4D;
       uninstallCpuKernels();
       const expected = backpropFilter(x, dy, filterShape, stride, pad);
-      expect(installCpuKernels()).toEqual(['Conv2DBackpropFilter']);
+      expect(installCpuKernels({ native: false })).toContain('Conv2DBackpropFilter');
       const start = tf.memory().numTensors;
       const actual = backpropFilter(x, dy, filterShape, stride, pad);
       expect(tf.memory().numTensors).toBe(start + 1);
@@ -74,7 +75,7 @@ describe('bctkit Conv2DBackpropFilter for the cpu backend', () => {
   });
 
   it('matches a hand-computed gradient', () => {
-    installCpuKernels();
+    installCpuKernels({ native: false });
     // 1x1 filter, stride 1, x = 1..4: dW[co] = sum over pixels of x * dy[co] = 10 * dy[co].
     const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
     const dy = tf.tensor4d([1, 2, 1, 2, 1, 2, 1, 2], [1, 2, 2, 2]); // channel 0: 1, channel 1: 2

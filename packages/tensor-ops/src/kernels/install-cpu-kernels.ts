@@ -1,38 +1,119 @@
 import {
+  engine,
+  type GradConfig,
+  getBackend,
+  getGradient,
   getKernel,
   type KernelConfig,
+  registerGradient,
   registerKernel,
+  type Tensor,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { createBatchNormKernels } from './batch-norm-kernels.js';
 import { createConv2dBackpropFilterKernel } from './conv2d-backprop-filter.js';
+import {
+  createPreluGradKernel,
+  ELEMENTWISE_KERNELS,
+  PRELU_GRAD_KERNEL,
+  preluGradFits,
+} from './elementwise-kernels.js';
+import { type ElementwiseImplementation, jsElementwise } from './js-elementwise.js';
+import { NATIVE_KERNELS, nativeAddOn } from './native-kernels.js';
 
-const KERNELS = [
-  { name: 'Conv2DBackpropFilter', create: createConv2dBackpropFilterKernel },
-] as const;
+type Factory = (fallback: KernelConfig) => KernelConfig;
 
 /** tfjs's own kernel configs that bctkit replaced, by kernel name. */
 const originals = new Map<string, KernelConfig>();
+/** bctkit's own kernels (batch norm, PReLU's gradient) registered now. */
+let customKernels: string[] = [];
+/** Which replacements are installed now, and whether natively. */
+let installed: { names: string[]; native: boolean } = { names: [], native: false };
+
+/** Options of {@link installCpuKernels}. */
+export interface CpuKernelOptions {
+  /**
+   * Use the native add-on (`@bctkit/tensor-ops-native`) when it is installed and built. Default
+   * true, unless the environment sets `BCTKIT_NATIVE_KERNELS=0`.
+   */
+  readonly native?: boolean;
+}
+
+/** Which of tfjs's `cpu` kernels bctkit replaced, and why the native add-on is not in use. */
+export interface CpuKernelStatus {
+  /** Kernels running natively (OpenBLAS and OpenMP), e.g. `Conv2D`, `BatchMatMul`. */
+  readonly native: readonly string[];
+  /** Kernels replaced by bctkit's faster JavaScript. */
+  readonly javascript: readonly string[];
+  /** Why no kernel is native, when none is. */
+  readonly nativeUnavailable?: string;
+}
+
+/** The replacements for one implementation of the element-wise functions. */
+function elementwiseFactories(implementation: ElementwiseImplementation): Map<string, Factory> {
+  return new Map(
+    Object.entries(ELEMENTWISE_KERNELS).map(([name, create]) => [
+      name,
+      (fallback: KernelConfig) => create(implementation, fallback),
+    ]),
+  );
+}
 
 /**
- * Replaces slow kernels of tfjs's pure-JS `cpu` backend with bctkit's JavaScript versions (same
- * results, checked against tfjs's kernels by the tests): today `Conv2DBackpropFilter`. Idempotent;
- * {@link useBackend} calls it when it activates `cpu`.
+ * Replaces slow kernels of tfjs's pure-JS `cpu` backend, and registers bctkit's own batch-norm
+ * and PReLU-gradient kernels ({@link batchNormTraining} and iResNet's PReLU use them).
  *
- * @returns the names of the replaced kernels.
+ * - With the optional native add-on (`@bctkit/tensor-ops-native`, OpenBLAS and OpenMP): the
+ *   convolutions (`Conv2D`, `FusedConv2D` and both gradients), matrix products (`BatchMatMul`,
+ *   `_FusedMatMul`), element-wise arithmetic, sums and means over leading axes, and PReLU run
+ *   natively on every core.
+ * - Without it: bctkit's JavaScript `Conv2DBackpropFilter` and the same element-wise kernels in
+ *   JavaScript (one flat pass each, where tfjs broadcasts by index arithmetic and transposes
+ *   before reducing).
+ *
+ * Every replacement gives tfjs's results (tested) and hands cases it does not cover (other
+ * dtypes, channels-first layouts, other broadcasts, empty tensors) to tfjs's own kernel.
+ * {@link useBackend} calls it when it activates `cpu`; calling it again with other options swaps
+ * the set.
+ *
+ * @returns the names of the replaced tfjs kernels.
  */
-export function installCpuKernels(): string[] {
-  const installed: string[] = [];
-  for (const { name, create } of KERNELS) {
-    if (!originals.has(name)) {
-      const original = getKernel(name, 'cpu');
-      if (original === undefined) continue; // the cpu backend is not loaded
-      originals.set(name, original);
-      unregisterKernel(name, 'cpu');
-      registerKernel(create(original));
+export function installCpuKernels(options: CpuKernelOptions = {}): string[] {
+  wrapPreluGradient();
+  const { module: native } = options.native === false ? {} : nativeAddOn();
+  const implementation: ElementwiseImplementation = native ?? jsElementwise;
+  const wanted = elementwiseFactories(implementation);
+  if (native !== undefined) {
+    for (const [name, create] of Object.entries(NATIVE_KERNELS)) {
+      wanted.set(name, (fallback) => create(native, fallback));
     }
-    installed.push(name);
+  } else {
+    wanted.set('Conv2DBackpropFilter', createConv2dBackpropFilterKernel);
   }
-  return installed;
+  if (installed.names.length > 0 && installed.native === (native !== undefined)) {
+    return [...installed.names];
+  }
+  uninstallCpuKernels();
+  const names: string[] = [];
+  for (const [name, create] of wanted) {
+    const original = getKernel(name, 'cpu');
+    if (original === undefined) continue; // the cpu backend is not loaded
+    originals.set(name, original);
+    unregisterKernel(name, 'cpu');
+    registerKernel(create(original));
+    names.push(name);
+  }
+  if (names.length > 0) {
+    for (const kernel of [
+      createPreluGradKernel(implementation),
+      ...createBatchNormKernels(implementation),
+    ]) {
+      registerKernel(kernel);
+      customKernels.push(kernel.kernelName);
+    }
+  }
+  installed = { names, native: native !== undefined };
+  return [...names];
 }
 
 /** Puts tfjs's own kernels back (for comparisons and tests). */
@@ -42,4 +123,61 @@ export function uninstallCpuKernels(): void {
     registerKernel(original);
   }
   originals.clear();
+  for (const name of customKernels) unregisterKernel(name, 'cpu');
+  customKernels = [];
+  installed = { names: [], native: false };
+}
+
+/** The kernels bctkit has replaced on the `cpu` backend, native or JavaScript. */
+export function cpuKernelStatus(): CpuKernelStatus {
+  const { reason } = nativeAddOn();
+  const nativeNames = installed.native ? installed.names : [];
+  return {
+    native: [...nativeNames],
+    javascript: installed.native ? [] : [...installed.names],
+    ...(nativeNames.length === 0
+      ? {
+          nativeUnavailable:
+            reason ?? 'switched off, or the cpu backend is not active (installCpuKernels)',
+        }
+      : {}),
+  };
+}
+
+/**
+ * Whether ops may run bctkit's own kernels now (batch norm, PReLU's gradient): they are
+ * registered and the cpu backend is active.
+ */
+export function customCpuKernelsActive(): boolean {
+  return customKernels.length > 0 && getBackend() === 'cpu';
+}
+
+let preluGradientWrapped = false;
+
+/**
+ * Wraps tfjs's PReLU gradient (a mask, two selects, a zeros tensor, two products and a sum) so
+ * that, while bctkit's kernels are installed and the cpu backend is active, it is one pass;
+ * otherwise, and on every other backend, tfjs's own gradient runs.
+ */
+function wrapPreluGradient(): void {
+  if (preluGradientWrapped) return;
+  const original = getGradient('Prelu') as GradConfig | undefined;
+  if (original === undefined) return; // gradients not registered yet
+  preluGradientWrapped = true;
+  registerGradient({
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const [x, alpha] = saved as [Tensor, Tensor];
+      const single = dy as Tensor;
+      if (customCpuKernelsActive() && preluGradFits(x, alpha, single)) {
+        const [dx, dalpha] = engine().runKernel(PRELU_GRAD_KERNEL, {
+          x,
+          alpha,
+          dy: single,
+        }) as Tensor[];
+        return { x: () => dx!, alpha: () => dalpha! };
+      }
+      return original.gradFunc(dy, saved, attrs);
+    },
+  });
 }

@@ -1,0 +1,12 @@
+{
+  "targets": [
+    {
+      "target_name": "bctkit_kernels",
+      "sources": ["native/kernels.c"],
+      "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu/openblas-pthread"],
+      "libraries": ["-lopenblas", "-lm", "-fopenmp"],
+      "cflags": ["-O3", "-Wall", "-fopenmp"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

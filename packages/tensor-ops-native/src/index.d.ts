@@ -1,0 +1,145 @@
+/** Whether the native kernels are usable in this process, and why not. */
+export type NativeKernelStatus =
+  | {
+      readonly available: true;
+      /** The BLAS behind the products. */
+      readonly library: 'OpenBLAS';
+      /** Threads OpenBLAS uses (its default: every core; `OPENBLAS_NUM_THREADS` sets it). */
+      readonly threads: number;
+    }
+  | { readonly available: false; readonly reason: string };
+
+/** The state of the add-on in this process. */
+export const nativeKernels: NativeKernelStatus;
+
+/**
+ * A convolution's shape, as 15 int32 values: `[batch, inHeight, inWidth, inChannels, outHeight,
+ * outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight,
+ * dilationWidth, padTop, padLeft]`. Images are NHWC, filters `[kh, kw, in, out]`.
+ */
+export type ConvGeometry = Int32Array;
+
+/**
+ * `y = conv(x, filter)`; writes every value of `y`.
+ * @throws TypeError or RangeError when an array is not a Float32Array of the size the geometry
+ * implies; Error when the add-on is unavailable.
+ */
+export function conv2d(
+  x: Float32Array,
+  filter: Float32Array,
+  y: Float32Array,
+  geometry: ConvGeometry,
+): void;
+
+/** The input gradient of {@link conv2d}: writes every value of `dx`. Throws as {@link conv2d}. */
+export function conv2dBackpropInput(
+  dy: Float32Array,
+  filter: Float32Array,
+  dx: Float32Array,
+  geometry: ConvGeometry,
+): void;
+
+/** The filter gradient of {@link conv2d}: writes every value of `dfilter`. Throws as {@link conv2d}. */
+export function conv2dBackpropFilter(
+  x: Float32Array,
+  dy: Float32Array,
+  dfilter: Float32Array,
+  geometry: ConvGeometry,
+): void;
+
+/**
+ * Batched row-major products `c[i] = op(a[i]) . op(b[i])`, `op` transposing when asked; `a` holds
+ * `batchA` matrices of `m x k` (stored `k x m` when `transposeA`), `b` holds `batchB` of `k x n`
+ * (stored `n x k` when `transposeB`), and a batch of 1 is shared by every product.
+ * @throws RangeError for sizes that do not fit; Error when the add-on is unavailable.
+ */
+export function matmul(
+  a: Float32Array,
+  b: Float32Array,
+  c: Float32Array,
+  batchA: number,
+  batchB: number,
+  m: number,
+  n: number,
+  k: number,
+  transposeA: boolean,
+  transposeB: boolean,
+): void;
+
+/**
+ * `out = a (op) b` for `operation` 0 add, 1 subtract, 2 multiply, 3 divide, with operands laid out
+ * as `layout`: 0 both full, 1 `b` a scalar, 2 `a` a scalar, 3 `b` one value per channel (the last
+ * dimension, `channels` long), 4 `a` one value per channel.
+ * @throws RangeError when the sizes do not fit the layout.
+ */
+export function binary(
+  operation: 0 | 1 | 2 | 3 | number,
+  layout: 0 | 1 | 2 | 3 | 4 | number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  channels: number,
+): void;
+
+/**
+ * `out[c] = scale * sum over rows of x[row, c]`, `x` read as rows of `out.length` values; sums in
+ * double precision.
+ * @throws RangeError when `x` is not a whole number of rows.
+ */
+export function channelSum(x: Float32Array, out: Float32Array, scale: number): void;
+
+/**
+ * `out = x >= 0 ? x : alpha * x`, with `alpha` one value or one per channel (`channels`, the last
+ * dimension of `x`).
+ */
+export function prelu(
+  x: Float32Array,
+  alpha: Float32Array,
+  out: Float32Array,
+  channels: number,
+): void;
+
+/**
+ * Both gradients of {@link prelu} in one pass: `dx = x > 0 ? dy : alpha * dy` and `dalpha` the
+ * per-channel (or, for one `alpha`, total) sum of `dy * x` where `x <= 0`.
+ */
+export function preluGrad(
+  x: Float32Array,
+  alpha: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+  dalpha: Float32Array,
+): void;
+
+/**
+ * Training-mode batch normalisation over every axis but the last (`gamma.length` channels):
+ * writes the biased batch `mean` and `variance`, `inverseStd = 1 / sqrt(variance + epsilon)` and
+ * `y = (x - mean) * inverseStd * gamma + beta`.
+ * @throws RangeError when the sizes do not fit.
+ */
+export function batchNorm(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  inverseStd: Float32Array,
+): void;
+
+/**
+ * The gradients of {@link batchNorm} with respect to `x`, `gamma` and `beta`, from the forward
+ * pass's `mean` and `inverseStd` (the batch statistics are differentiated through).
+ * @throws RangeError when the sizes do not fit.
+ */
+export function batchNormGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  mean: Float32Array,
+  inverseStd: Float32Array,
+  gamma: Float32Array,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
+): void;

@@ -1,0 +1,290 @@
+import { expectAllClose } from '@bctkit/test-utils';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cpuKernelStatus, installCpuKernels, uninstallCpuKernels } from './install-cpu-kernels.js';
+import { nativeAddOn } from './native-kernels.js';
+
+// Without OpenBLAS's headers or a compiler the add-on is not built and these tests skip; CI
+// installs libopenblas-dev and sets BCTKIT_EXPECT_NATIVE_KERNELS=1 so that cannot pass silently.
+const available = nativeAddOn().module !== undefined;
+const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  stride: [number, number];
+  pad: Pad;
+  dilation?: [number, number];
+}
+const CONV_CASES: ConvCase[] = [
+  { x: [2, 9, 9, 3], filter: [3, 3, 3, 4], stride: [1, 1], pad: 'same' },
+  { x: [3, 8, 8, 5], filter: [3, 3, 5, 6], stride: [2, 2], pad: 'same' },
+  { x: [1, 7, 6, 4], filter: [3, 3, 4, 3], stride: [2, 2], pad: 'valid' },
+  { x: [3, 7, 7, 2], filter: [1, 1, 2, 8], stride: [2, 2], pad: 'valid' },
+  { x: [2, 5, 5, 7], filter: [1, 1, 7, 3], stride: [1, 1], pad: 'valid' },
+  { x: [1, 10, 7, 3], filter: [5, 3, 3, 2], stride: [1, 2], pad: 'valid' },
+  { x: [1, 11, 9, 2], filter: [3, 3, 2, 3], stride: [1, 1], pad: 'same', dilation: [2, 2] },
+  {
+    x: [2, 6, 9, 2],
+    filter: [3, 2, 2, 3],
+    stride: [3, 3],
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [2, 12, 12, 3],
+    filter: [3, 3, 3, 5],
+    stride: [1, 1],
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+];
+
+/** Runs `body` with tfjs's own kernels, then with the native ones, and returns both results. */
+function bothWays<T extends tf.Tensor | tf.Tensor[]>(body: () => T): { js: T; native: T } {
+  uninstallCpuKernels();
+  const js = tf.tidy(body);
+  expect(installCpuKernels({ native: true })).toContain('Conv2D');
+  const before = tf.memory().numTensors;
+  const native = tf.tidy(body);
+  const made = Array.isArray(native) ? native.length : 1;
+  expect(tf.memory().numTensors).toBe(before + made);
+  return { js, native };
+}
+
+function close(actual: tf.Tensor, expected: tf.Tensor, message: string) {
+  expect(actual.shape, message).toEqual(expected.shape);
+  expectAllClose(actual.dataSync(), expected.dataSync(), { ...TOLERANCE, message });
+}
+
+afterAll(() => {
+  uninstallCpuKernels();
+  installCpuKernels();
+});
+
+describe('the native add-on', () => {
+  it('is available where CI expects it, or says why not', () => {
+    if (process.env.BCTKIT_EXPECT_NATIVE_KERNELS === '1') expect(available).toBe(true);
+    if (!available) expect(nativeAddOn().reason?.length).toBeGreaterThan(0);
+  });
+
+  it('is switched off by BCTKIT_NATIVE_KERNELS=0', () => {
+    const saved = process.env.BCTKIT_NATIVE_KERNELS;
+    process.env.BCTKIT_NATIVE_KERNELS = '0';
+    try {
+      expect(nativeAddOn()).toEqual({ reason: 'BCTKIT_NATIVE_KERNELS=0 is set' });
+      expect(installCpuKernels()).toContain('Conv2DBackpropFilter');
+      expect(cpuKernelStatus()).toMatchObject({
+        native: [],
+        javascript: [
+          'Add',
+          'Sub',
+          'Multiply',
+          'RealDiv',
+          'Sum',
+          'Mean',
+          'Prelu',
+          'Conv2DBackpropFilter',
+        ],
+        nativeUnavailable: 'BCTKIT_NATIVE_KERNELS=0 is set',
+      });
+    } finally {
+      if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
+      else process.env.BCTKIT_NATIVE_KERNELS = saved;
+    }
+  });
+});
+
+describe.skipIf(!available)('native kernels give tfjs own results', () => {
+  it('reports the native kernels as installed', () => {
+    installCpuKernels();
+    expect(cpuKernelStatus().native).toEqual([
+      'Add',
+      'Sub',
+      'Multiply',
+      'RealDiv',
+      'Sum',
+      'Mean',
+      'Prelu',
+      'Conv2D',
+      'FusedConv2D',
+      'Conv2DBackpropInput',
+      'Conv2DBackpropFilter',
+      'BatchMatMul',
+      '_FusedMatMul',
+    ]);
+  });
+
+  it.each(CONV_CASES.map((c, index) => [index, c] as const))(
+    'conv2d case %i: forward, input gradient and filter gradient',
+    (index, { x: xShape, filter: filterShape, stride, pad, dilation }) => {
+      const x = tf.randomNormal(xShape, 0, 1, 'float32', index + 1) as tf.Tensor4D;
+      const filter = tf.randomNormal(filterShape, 0, 1, 'float32', index + 20) as tf.Tensor4D;
+      const run = () => {
+        const forward = tf.conv2d(x, filter, stride, pad, 'NHWC', dilation ?? 1);
+        if (dilation !== undefined) return [forward]; // tfjs has no gradient for dilated conv2d
+        const dy = tf.randomNormal(forward.shape, 0, 1, 'float32', index + 40);
+        const [dx, dw] = tf.grads((a: tf.Tensor, w: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, stride, pad), dy)),
+        )([x, filter]);
+        return [forward, dx!, dw!];
+      };
+      const { js, native } = bothWays(run);
+      for (const [at, name] of ['forward', 'dx', 'dfilter'].entries()) {
+        if (js[at] === undefined) continue;
+        close(native[at]!, js[at]!, `case ${index} ${name}`);
+      }
+      tf.dispose([x, filter, ...js, ...native]);
+    },
+  );
+
+  it.each([
+    ['relu', 'per-channel bias'],
+    ['prelu', 'per-channel bias and weights'],
+    ['linear', 'scalar bias'],
+    ['leakyrelu', 'no bias'],
+    ['elu', 'per-channel bias'],
+    ['relu6', 'per-channel bias'],
+    ['sigmoid', 'per-channel bias'],
+  ] as const)('fused conv2d with %s and %s', (activation, biasKind) => {
+    const x = tf.randomNormal([2, 6, 6, 3], 0, 2, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const bias =
+      biasKind === 'no bias'
+        ? undefined
+        : biasKind === 'scalar bias'
+          ? tf.scalar(0.3)
+          : tf.randomNormal([4], 0, 1, 'float32', 3);
+    const weights =
+      activation === 'prelu' ? tf.randomUniform([4], 0, 0.5, 'float32', 4) : undefined;
+    const { js, native } = bothWays(() =>
+      tf.fused.conv2d({
+        x,
+        filter,
+        strides: 1,
+        pad: 'same',
+        bias,
+        activation,
+        preluActivationWeights: weights,
+        leakyreluAlpha: 0.1,
+      }),
+    );
+    close(native, js, `${activation}, ${biasKind}`);
+    tf.dispose([x, filter, js, native]);
+    if (bias) bias.dispose();
+    if (weights) weights.dispose();
+  });
+
+  it.each([
+    [[5, 7], [7, 3], false, false],
+    [[7, 5], [7, 3], true, false],
+    [[5, 7], [3, 7], false, true],
+    [[7, 5], [3, 7], true, true],
+    [[4, 5, 7], [4, 7, 3], false, false],
+    [[4, 7, 5], [1, 3, 7], true, true],
+    [[1, 5, 7], [4, 7, 3], false, false],
+    [[4, 5, 7], [7, 3], false, false],
+    [[2, 3, 5, 7], [2, 3, 7, 2], false, false],
+    [[1, 1], [1, 9], false, false],
+  ] as const)('matMul %j x %j (transposes %s, %s) and its gradients', (aShape, bShape, ta, tb) => {
+    const a = tf.randomNormal([...aShape], 0, 1, 'float32', 5);
+    const b = tf.randomNormal([...bShape], 0, 1, 'float32', 6);
+    const { js, native } = bothWays(() => {
+      const product = tf.matMul(a, b, ta, tb);
+      // tfjs's BatchMatMul gradient does not reduce over broadcast batch dimensions.
+      if (aShape.length !== bShape.length || aShape[0] !== bShape[0]) return [product];
+      const dy = tf.randomNormal(product.shape, 0, 1, 'float32', 7);
+      const [da, db] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.sum(tf.mul(tf.matMul(p, q, ta, tb), dy)),
+      )([a, b]);
+      return [product, da!, db!];
+    });
+    for (const [at, name] of ['product', 'da', 'db'].entries()) {
+      if (js[at] !== undefined) close(native[at]!, js[at]!, name);
+    }
+    tf.dispose([a, b, ...js, ...native]);
+  });
+
+  it('fused matMul with bias and relu', () => {
+    const a = tf.randomNormal([6, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
+    const b = tf.randomNormal([4, 5], 0, 1, 'float32', 9) as tf.Tensor2D;
+    const bias = tf.randomNormal([5], 0, 1, 'float32', 10);
+    const { js, native } = bothWays(() => tf.fused.matMul({ a, b, bias, activation: 'relu' }));
+    close(native, js, 'fused matMul');
+    tf.dispose([a, b, bias, js, native]);
+  });
+
+  it('matches a hand-computed convolution', () => {
+    installCpuKernels({ native: true });
+    // 3x3 image 1..9, 2x2 filter of ones, valid: sums of each 2x2 window.
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 3, 3, 1]);
+    const y = tf.conv2d(x, tf.ones([2, 2, 1, 1]) as tf.Tensor4D, 1, 'valid');
+    expect([...y.dataSync()]).toEqual([12, 16, 24, 28]);
+    tf.dispose([x, y]);
+  });
+
+  it('leaves other dtypes and empty tensors to tfjs', () => {
+    installCpuKernels({ native: true });
+    const a = tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+    const product = tf.matMul(a, a);
+    expect([...product.dataSync()]).toEqual([7, 10, 15, 22]);
+    const empty = tf.matMul(tf.zeros([0, 3]), tf.zeros([3, 2]));
+    expect(empty.shape).toEqual([0, 2]);
+    tf.dispose([a, product, empty]);
+  });
+});
+
+describe.skipIf(!available)('the add-on rejects arrays that do not fit', () => {
+  it('names the array and the sizes', async () => {
+    const native = nativeAddOn().module!;
+    const geometry = Int32Array.from([1, 3, 3, 1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 0, 0]);
+    expect(() =>
+      native.conv2d(new Float32Array(8), new Float32Array(4), new Float32Array(4), geometry),
+    ).toThrow('x has 8 values, expected 9');
+    expect(() =>
+      native.conv2d(
+        new Float64Array(9) as unknown as Float32Array,
+        new Float32Array(4),
+        new Float32Array(4),
+        geometry,
+      ),
+    ).toThrow('x must be a Float32Array');
+    expect(() =>
+      native.matmul(
+        new Float32Array(6),
+        new Float32Array(6),
+        new Float32Array(4),
+        1,
+        1,
+        2,
+        2,
+        3,
+        false,
+        false,
+      ),
+    ).not.toThrow();
+    expect(() =>
+      native.matmul(
+        new Float32Array(6),
+        new Float32Array(6),
+        new Float32Array(4),
+        2,
+        3,
+        2,
+        2,
+        3,
+        false,
+        false,
+      ),
+    ).toThrow('batch sizes must be equal or one of them 1');
+  });
+});

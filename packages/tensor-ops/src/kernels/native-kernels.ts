@@ -1,0 +1,337 @@
+import {
+  type BatchMatMulAttrs,
+  backend_util,
+  type Conv2DAttrs,
+  type Conv2DBackpropFilterAttrs,
+  type Conv2DBackpropInputAttrs,
+  type DataId,
+  type FusedConv2DAttrs,
+  type _FusedMatMulAttrs as FusedMatMulAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
+
+/** The add-on's functions (the optional package `@bctkit/tensor-ops-native`). */
+type NativeModule = typeof import('@bctkit/tensor-ops-native');
+
+/** The parts of tfjs's cpu backend a kernel touches. */
+interface CpuBackendLike {
+  data: { get(dataId: DataId): { values: unknown } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+type Arguments = Parameters<KernelFunc>[0];
+
+async function loadAddOn(): Promise<{ module?: NativeModule; reason?: string }> {
+  try {
+    const module = await import('@bctkit/tensor-ops-native');
+    return module.nativeKernels.available
+      ? { module }
+      : { reason: `@bctkit/tensor-ops-native: ${module.nativeKernels.reason}` };
+  } catch {
+    return { reason: 'the optional package @bctkit/tensor-ops-native is not installed' };
+  }
+}
+
+const addOn = await loadAddOn();
+
+/** The add-on when it is installed, built and not switched off by `BCTKIT_NATIVE_KERNELS=0`. */
+export function nativeAddOn(): { module?: NativeModule; reason?: string } {
+  if (process.env.BCTKIT_NATIVE_KERNELS === '0') {
+    return { reason: 'BCTKIT_NATIVE_KERNELS=0 is set' };
+  }
+  return addOn;
+}
+
+/** The float32 values of a tensor on the cpu backend, or undefined for other dtypes. */
+function floatValues(backend: CpuBackendLike, tensor: TensorInfo | undefined) {
+  if (tensor === undefined) return undefined;
+  const values = backend.data.get(tensor.dataId).values;
+  return values instanceof Float32Array ? values : undefined;
+}
+
+/** The add-on's 15-value description of a convolution. */
+function geometry(info: backend_util.Conv2DInfo): Int32Array | undefined {
+  const values = [
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.outChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  ];
+  // Empty tensors and negative paddings stay with tfjs's kernels.
+  const usable = values.every((value, index) => (index < 13 ? value > 0 : value >= 0));
+  return usable ? Int32Array.from(values) : undefined;
+}
+
+/**
+ * What a fused kernel adds after its product: bias, then activation, over values whose last
+ * dimension has `channels` entries. Undefined when a bias or PReLU weight broadcasts in a way
+ * other than per-value, per-channel or as one scalar (tfjs's kernel then does the whole op).
+ */
+type Epilogue = (values: Float32Array) => void;
+
+/** How `weights` spreads over an output of `shape`: 0 scalar, 1 per channel, 2 per value. */
+function broadcastKind(weights: TensorInfo, shape: readonly number[]): 0 | 1 | 2 | undefined {
+  const size = util.sizeFromShape(weights.shape);
+  if (size === 1) return 0;
+  const significant = weights.shape.slice(weights.shape.findIndex((d) => d !== 1));
+  if (significant.length === 1 && significant[0] === shape[shape.length - 1]) return 1;
+  if (util.arraysEqual(weights.shape, [...shape])) return 2;
+  return undefined;
+}
+
+function createEpilogue(
+  backend: CpuBackendLike,
+  shape: readonly number[],
+  bias: TensorInfo | undefined,
+  activation: string | undefined,
+  preluWeights: TensorInfo | undefined,
+  leakyAlpha: number | undefined,
+): Epilogue | undefined {
+  const channels = shape[shape.length - 1]!;
+  const biasValues = floatValues(backend, bias);
+  const biasKind = bias === undefined ? 0 : broadcastKind(bias, shape);
+  if (bias !== undefined && (biasValues === undefined || biasKind === undefined)) return undefined;
+  const preluValues = floatValues(backend, preluWeights);
+  const preluKind = preluWeights === undefined ? 0 : broadcastKind(preluWeights, shape);
+  const act = activation ?? 'linear';
+  if (act === 'prelu' && (preluValues === undefined || preluKind === undefined)) return undefined;
+  const alpha = leakyAlpha ?? 0.2;
+  const activate: ((value: number, index: number) => number) | undefined = {
+    linear: (value: number) => value,
+    relu: (value: number) => Math.max(value, 0),
+    relu6: (value: number) => Math.min(Math.max(value, 0), 6),
+    leakyrelu: (value: number) => (value < 0 ? alpha * value : value),
+    sigmoid: (value: number) => 1 / (1 + Math.exp(-value)),
+    elu: (value: number) => (value >= 0 ? value : Math.exp(value) - 1),
+    prelu: (value: number, index: number) => {
+      if (value >= 0) return value;
+      const at = preluKind === 0 ? 0 : preluKind === 1 ? index % channels : index;
+      return value * preluValues![at]!;
+    },
+  }[act];
+  if (activate === undefined) return undefined;
+  return (values) => {
+    for (let index = 0; index < values.length; index++) {
+      let value = values[index]!;
+      if (biasValues !== undefined) {
+        value += biasValues[biasKind === 0 ? 0 : biasKind === 1 ? index % channels : index]!;
+      }
+      values[index] = activate(value, index);
+    }
+  };
+}
+
+/** A kernel that runs natively when `run` returns a result, and tfjs's own kernel otherwise. */
+function withFallback(
+  fallback: KernelConfig,
+  run: (args: Arguments, backend: CpuBackendLike) => TensorInfo | undefined,
+): KernelConfig {
+  const kernelFunc = ((args: Arguments) =>
+    run(args, args.backend as unknown as CpuBackendLike) ??
+    fallback.kernelFunc(args)) as KernelFunc;
+  return { kernelName: fallback.kernelName, backendName: 'cpu', kernelFunc };
+}
+
+type Conv4 = [number, number, number, number];
+
+/** A forward convolution (plain or fused) through the add-on, or undefined to fall back. */
+function nativeConv(
+  native: NativeModule,
+  backend: CpuBackendLike,
+  inputs: { x: TensorInfo; filter: TensorInfo },
+  attrs: Conv2DAttrs,
+  epilogueFor?: (shape: number[]) => Epilogue | undefined,
+): TensorInfo | undefined {
+  const x = floatValues(backend, inputs.x);
+  const filter = floatValues(backend, inputs.filter);
+  if (attrs.dataFormat !== 'NHWC' || x === undefined || filter === undefined) return undefined;
+  const info = backend_util.computeConv2DInfo(
+    inputs.x.shape as Conv4,
+    inputs.filter.shape as Conv4,
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const shape = geometry(info);
+  if (shape === undefined) return undefined;
+  const epilogue = epilogueFor?.(info.outShape);
+  if (epilogueFor !== undefined && epilogue === undefined) return undefined;
+  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  native.conv2d(x, filter, y, shape);
+  epilogue?.(y);
+  return backend.makeTensorInfo(info.outShape, 'float32', y);
+}
+
+/** A (fused) batched matrix product through the add-on, or undefined to fall back. */
+function nativeMatMul(
+  native: NativeModule,
+  backend: CpuBackendLike,
+  inputs: { a: TensorInfo; b: TensorInfo },
+  transposeA: boolean,
+  transposeB: boolean,
+  epilogueFor?: (shape: number[]) => Epilogue | undefined,
+): TensorInfo | undefined {
+  const a = floatValues(backend, inputs.a);
+  const b = floatValues(backend, inputs.b);
+  const aShape = inputs.a.shape;
+  const bShape = inputs.b.shape;
+  if (a === undefined || b === undefined || aShape.length < 2 || bShape.length < 2)
+    return undefined;
+  const [aRows, aCols] = aShape.slice(-2) as [number, number];
+  const [bRows, bCols] = bShape.slice(-2) as [number, number];
+  const m = transposeA ? aCols : aRows;
+  const k = transposeA ? aRows : aCols;
+  const n = transposeB ? bRows : bCols;
+  if (k !== (transposeB ? bCols : bRows)) return undefined; // tfjs's kernel reports the mismatch
+  const aBatchShape = aShape.slice(0, -2);
+  const bBatchShape = bShape.slice(0, -2);
+  const batchA = util.sizeFromShape(aBatchShape);
+  const batchB = util.sizeFromShape(bBatchShape);
+  if (batchA !== batchB && batchA !== 1 && batchB !== 1) return undefined;
+  let batchShape: number[];
+  try {
+    batchShape = backend_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
+  } catch {
+    return undefined;
+  }
+  const outShape = [...batchShape, m, n];
+  if (util.sizeFromShape(outShape) === 0) return undefined;
+  const epilogue = epilogueFor?.(outShape);
+  if (epilogueFor !== undefined && epilogue === undefined) return undefined;
+  const c = new Float32Array(util.sizeFromShape(outShape));
+  native.matmul(a, b, c, batchA, batchB, m, n, k, transposeA, transposeB);
+  epilogue?.(c);
+  return backend.makeTensorInfo(outShape, 'float32', c);
+}
+
+/** The kernels the add-on replaces, built around tfjs's own (the fallback for other cases). */
+export const NATIVE_KERNELS: Record<
+  string,
+  (native: NativeModule, fallback: KernelConfig) => KernelConfig
+> = {
+  Conv2D: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) =>
+      nativeConv(
+        native,
+        backend,
+        inputs as { x: TensorInfo; filter: TensorInfo },
+        attrs as unknown as Conv2DAttrs,
+      ),
+    ),
+  FusedConv2D: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const fused = attrs as unknown as FusedConv2DAttrs;
+      return nativeConv(native, backend, { x: x!, filter: filter! }, fused, (shape) =>
+        createEpilogue(
+          backend,
+          shape,
+          bias,
+          fused.activation,
+          preluActivationWeights,
+          fused.leakyreluAlpha,
+        ),
+      );
+    }),
+  Conv2DBackpropInput: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+      const { inputShape, strides, pad, dataFormat, dimRoundingMode } =
+        attrs as unknown as Conv2DBackpropInputAttrs;
+      const dyValues = floatValues(backend, dy);
+      const filterValues = floatValues(backend, filter);
+      if (dataFormat !== 'NHWC' || dyValues === undefined || filterValues === undefined) {
+        return undefined;
+      }
+      const info = backend_util.computeConv2DInfo(
+        inputShape as Conv4,
+        filter.shape as Conv4,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+        false,
+        'channelsLast',
+      );
+      const shape = geometry(info);
+      if (shape === undefined) return undefined;
+      const dx = new Float32Array(util.sizeFromShape(info.inShape));
+      native.conv2dBackpropInput(dyValues, filterValues, dx, shape);
+      return backend.makeTensorInfo(info.inShape, 'float32', dx);
+    }),
+  Conv2DBackpropFilter: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+        attrs as unknown as Conv2DBackpropFilterAttrs;
+      const xValues = floatValues(backend, x);
+      const dyValues = floatValues(backend, dy);
+      if (dataFormat !== 'NHWC' || xValues === undefined || dyValues === undefined) {
+        return undefined;
+      }
+      const info = backend_util.computeConv2DInfo(
+        x.shape as Conv4,
+        filterShape as Conv4,
+        strides,
+        1,
+        pad,
+        dimRoundingMode,
+        false,
+        'channelsLast',
+      );
+      const shape = geometry(info);
+      if (shape === undefined) return undefined;
+      const dw = new Float32Array(util.sizeFromShape(info.filterShape));
+      native.conv2dBackpropFilter(xValues, dyValues, dw, shape);
+      return backend.makeTensorInfo(info.filterShape, 'float32', dw);
+    }),
+  BatchMatMul: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttrs;
+      return nativeMatMul(
+        native,
+        backend,
+        inputs as { a: TensorInfo; b: TensorInfo },
+        transposeA,
+        transposeB,
+      );
+    }),
+  _FusedMatMul: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const fused = attrs as unknown as FusedMatMulAttrs;
+      return nativeMatMul(
+        native,
+        backend,
+        { a: a!, b: b! },
+        fused.transposeA,
+        fused.transposeB,
+        (shape) =>
+          createEpilogue(
+            backend,
+            shape,
+            bias,
+            fused.activation,
+            preluActivationWeights,
+            fused.leakyreluAlpha,
+          ),
+      );
+    }),
+};
