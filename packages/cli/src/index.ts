@@ -23,6 +23,14 @@ export {
 } from './pipelines/demo.js';
 export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
 export { loadFeatureExtractor } from './pipelines/load-extractor.js';
+export {
+  type PresetOptions,
+  type PresetOptionsInput,
+  presetOptionsSchema,
+  type ScenarioSpec,
+  scenarioConfig,
+  scenarios,
+} from './presets/scenarios.js';
 export { createProgram } from './program.js';
 export { createProgress, type ProgressReporter } from './progress.js';
 export { runCli } from './run-cli.js';

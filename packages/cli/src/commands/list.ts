@@ -5,6 +5,7 @@ import { InvalidConfigError, type Registry, type RegistryEntry } from '@bctkit/t
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import type { CliIo } from '../io.js';
+import { scenarios } from '../presets/scenarios.js';
 import { formatTable } from '../table.js';
 
 /** One registered component as `bct list` shows it. */
@@ -25,9 +26,10 @@ const CATEGORIES: Record<string, () => Registry<Spec>> = {
   heads: () => heads as unknown as Registry<Spec>,
   backbones: () => backbones as unknown as Registry<Spec>,
   sources: () => sources as unknown as Registry<Spec>,
+  presets: () => scenarios as unknown as Registry<Spec>,
 };
 
-/** The registered components of a category (`losses`, `heads`, `backbones`, `sources`). */
+/** The registered components of a category (`losses`, `heads`, `backbones`, `sources`, `presets`). */
 export function listComponents(category: string): ListedComponent[] {
   const registry = CATEGORIES[category];
   if (registry === undefined)

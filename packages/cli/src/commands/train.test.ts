@@ -175,6 +175,47 @@ describe('bct train / extract / denoise / prototypes', () => {
     );
     expect(mix.code, mix.stderr).toBe(0);
     expect(mix.stdout).toMatch(/trained 5 steps/);
+
+    // Every other compatibility method, with what it needs: the old features (L2, NCCL, and LCE
+    // and AdvBCT, whose class centres the run computes from them) or the prototypes (BCT, UniBCT).
+    for (const [method, extra] of [
+      ['l2', [`oldFeatures=${features}`]],
+      ['nccl', [`oldFeatures=${features}`]],
+      ['lce', [`oldFeatures=${features}`]],
+      ['advbct', [`oldFeatures=${features}`]],
+      ['bct', [`prototypes=${join(work, 'prototypes.npy')}`]],
+      ['unibct', [`prototypes=${join(work, 'prototypes.npy')}`, `oldFeatures=${features}`]],
+    ] as const) {
+      const run = await bct(
+        'train',
+        '--config',
+        join(work, 'old.json'),
+        '--out',
+        join(work, `new-${method}`),
+        '--backend',
+        'cpu',
+        '--set',
+        `loss.type=${method}`,
+        ...extra.flatMap((item) => ['--set', item]),
+      );
+      expect(run.code, `${method}: ${run.stderr}`).toBe(0);
+      expect(run.stdout, method).toMatch(/trained 5 steps/);
+      const log = (await readFile(join(work, `new-${method}`, 'train.jsonl'), 'utf8')).trim();
+      for (const line of log.split('\n')) {
+        expect(Number.isFinite(JSON.parse(line).loss), method).toBe(true);
+      }
+    }
+    const missing = await bct(
+      'train',
+      '--config',
+      join(work, 'old.json'),
+      '--out',
+      join(work, 'new-lce-missing'),
+      '--set',
+      'loss.type=lce',
+    );
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/config\.oldFeatures.*lce needs the old-model features/);
   });
 
   it('names a bad override and a config typo', async () => {

@@ -14,6 +14,7 @@ import {
   sliceSource,
   writeShardInfo,
 } from '../pipelines/shards.js';
+import { scenarioConfig } from '../presets/scenarios.js';
 import { createProgress } from '../progress.js';
 import { readTrainConfig, train } from '../training/train.js';
 import { trainConfigSchema } from '../training/train-config.js';
@@ -72,7 +73,19 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
   program
     .command('train')
     .description('train a model (old or new) from a config file, with checkpoints and --resume')
-    .requiredOption('--config <file>', 'training config, JSON or YAML')
+    .option('--config <file>', 'training config, JSON or YAML (or use --preset)')
+    .option(
+      '--preset <scenario>',
+      'a MixBCT scenario with the paper settings: extended-class, extended-data, open-class, open-data',
+    )
+    .option('--stage <stage>', 'with --preset: old or new', 'new')
+    .option('--method <id>', 'with --preset: compatibility method of the new model', 'mixbct')
+    .option('--old-head <head>', 'with --preset: arcface or softmax', 'arcface')
+    .option(
+      '--root <dir>',
+      'with --preset: the MS1MV3 directory (train.rec and its splits)',
+      'ms1mv3',
+    )
     .option(
       '--set <key=value>',
       'override a config value, e.g. --set epochs=2 (repeatable)',
@@ -84,13 +97,34 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
     .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
     .action(
       async (options: {
-        config: string;
+        config?: string;
+        preset?: string;
+        stage: string;
+        method: string;
+        oldHead: string;
+        root: string;
         set: string[];
         out: string;
         resume?: boolean;
         backend: string;
       }) => {
-        const raw = applyOverrides(await readTrainConfig(options.config), options.set);
+        if ((options.config === undefined) === (options.preset === undefined)) {
+          throw new InvalidConfigError(
+            '--config',
+            'give a config file (--config) or a scenario (--preset), not both',
+          );
+        }
+        const base =
+          options.preset === undefined
+            ? await readTrainConfig(options.config!)
+            : scenarioConfig({
+                type: options.preset,
+                stage: options.stage as 'old' | 'new',
+                method: options.method,
+                oldHead: options.oldHead as 'arcface' | 'softmax',
+                root: options.root,
+              });
+        const raw = applyOverrides(base, options.set);
         const resolved = parseConfig(trainConfigSchema, raw, 'config');
         io.stdout(`${JSON.stringify(resolved, null, 2)}\n`);
         await activateBackend(io, options.backend);

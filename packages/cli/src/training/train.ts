@@ -23,6 +23,7 @@ import {
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { clipGlobalNorm } from './clip.js';
+import { compatibilityContext } from './compat-context.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { TensorBoardWriter } from './tensorboard.js';
@@ -137,10 +138,11 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
   } else {
     backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
   }
+  const numClasses = config.numClasses ?? source.numClasses;
   const head = createHead(
     config.head,
     {
-      numClasses: config.numClasses ?? source.numClasses,
+      numClasses,
       embeddingDim: backbone.embeddingDim,
       seed: config.seed,
     },
@@ -148,7 +150,12 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
   );
   const loss: CompatibilityLoss = createCompatibilityLoss(
     config.loss,
-    prototypes === undefined ? {} : { prototypes },
+    await compatibilityContext(config.loss.type, {
+      ...(oldFeatures === undefined ? {} : { oldFeatures }),
+      ...(prototypes === undefined ? {} : { prototypes }),
+      labels: await source.labels(),
+      numClasses,
+    }),
     'config.loss',
   );
   const optimizer = new Sgd({
