@@ -1,14 +1,10 @@
-import type { DataId, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { CpuBackendLike } from './cpu-backend.js';
 
 import type { ElementwiseImplementation } from './js-elementwise.js';
 
 /** The add-on's element-wise functions, or their JavaScript versions. */
 type NativeModule = ElementwiseImplementation;
-
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
 
 /** `BctkitBatchNorm({x, gamma, beta}, {epsilon}) -> [y, mean, variance, inverseStd]` (cpu only). */
 export const BATCH_NORM_KERNEL = 'BctkitBatchNorm';

@@ -1,17 +1,11 @@
 import {
   backend_util,
   type Conv2DBackpropFilterAttrs,
-  type DataId,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-
-/** The parts of tfjs's cpu backend a kernel touches. */
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
+import type { CpuBackendLike } from './cpu-backend.js';
 
 /**
  * The filter gradient of a channels-last 2-D convolution:

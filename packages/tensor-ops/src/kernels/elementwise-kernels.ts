@@ -1,42 +1,22 @@
 import {
   backend_util,
-  type DataId,
   type KernelConfig,
   type KernelFunc,
   type SumAttrs,
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import {
+  type CpuBackendLike,
+  floatValues,
+  type KernelArguments,
+  withFallback,
+} from './cpu-backend.js';
 
 import type { ElementwiseImplementation } from './js-elementwise.js';
 
 /** The add-on's element-wise functions, or their JavaScript versions. */
 type NativeModule = ElementwiseImplementation;
-
-/** The parts of tfjs's cpu backend a kernel touches. */
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-type Arguments = Parameters<KernelFunc>[0];
-
-function floatValues(backend: CpuBackendLike, tensor: TensorInfo | undefined) {
-  if (tensor === undefined) return undefined;
-  const values = backend.data.get(tensor.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
-}
-
-/** A kernel that runs natively when `run` returns a result, and tfjs's own kernel otherwise. */
-function withFallback(
-  fallback: KernelConfig,
-  run: (args: Arguments, backend: CpuBackendLike) => TensorInfo | undefined,
-): KernelConfig {
-  const kernelFunc = ((args: Arguments) =>
-    run(args, args.backend as unknown as CpuBackendLike) ??
-    fallback.kernelFunc(args)) as KernelFunc;
-  return { kernelName: fallback.kernelName, backendName: 'cpu', kernelFunc };
-}
 
 /** The shape without its leading ones. */
 function significant(shape: readonly number[]): number[] {
@@ -149,7 +129,7 @@ export const PRELU_GRAD_KERNEL = 'BctkitPreluGrad';
 
 /** `BctkitPreluGrad({x, alpha, dy}) -> [dx, dalpha]`, for alpha of one value or one per channel. */
 export function createPreluGradKernel(native: NativeModule): KernelConfig {
-  const kernelFunc = ((args: Arguments) => {
+  const kernelFunc = ((args: KernelArguments) => {
     const backend = args.backend as unknown as CpuBackendLike;
     const { x, alpha, dy } = args.inputs as { x: TensorInfo; alpha: TensorInfo; dy: TensorInfo };
     const xValues = floatValues(backend, x)!;

@@ -4,25 +4,16 @@ import {
   type Conv2DAttrs,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
-  type DataId,
   type FusedConv2DAttrs,
   type _FusedMatMulAttrs as FusedMatMulAttrs,
   type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { type CpuBackendLike, floatValues, withFallback } from './cpu-backend.js';
 
 /** The add-on's functions (the optional package `@bctkit/tensor-ops-native`). */
 type NativeModule = typeof import('@bctkit/tensor-ops-native');
-
-/** The parts of tfjs's cpu backend a kernel touches. */
-interface CpuBackendLike {
-  data: { get(dataId: DataId): { values: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-type Arguments = Parameters<KernelFunc>[0];
 
 async function loadAddOn(): Promise<{ module?: NativeModule; reason?: string }> {
   try {
@@ -43,13 +34,6 @@ export function nativeAddOn(): { module?: NativeModule; reason?: string } {
     return { reason: 'BCTKIT_NATIVE_KERNELS=0 is set' };
   }
   return addOn;
-}
-
-/** The float32 values of a tensor on the cpu backend, or undefined for other dtypes. */
-function floatValues(backend: CpuBackendLike, tensor: TensorInfo | undefined) {
-  if (tensor === undefined) return undefined;
-  const values = backend.data.get(tensor.dataId).values;
-  return values instanceof Float32Array ? values : undefined;
 }
 
 /** The add-on's 15-value description of a convolution. */
@@ -133,17 +117,6 @@ function createEpilogue(
       values[index] = activate(value, index);
     }
   };
-}
-
-/** A kernel that runs natively when `run` returns a result, and tfjs's own kernel otherwise. */
-function withFallback(
-  fallback: KernelConfig,
-  run: (args: Arguments, backend: CpuBackendLike) => TensorInfo | undefined,
-): KernelConfig {
-  const kernelFunc = ((args: Arguments) =>
-    run(args, args.backend as unknown as CpuBackendLike) ??
-    fallback.kernelFunc(args)) as KernelFunc;
-  return { kernelName: fallback.kernelName, backendName: 'cpu', kernelFunc };
 }
 
 type Conv4 = [number, number, number, number];
