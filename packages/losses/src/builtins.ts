@@ -207,7 +207,7 @@ const COMPATIBILITY: CompatibilitySpec[] = [
     description: 'UniBCT: BCT through prototypes refined by structural propagation during training',
     specVersion: 1,
     configSchema: uniBctConfigSchema as unknown as z.ZodType<{ type: string }>,
-    needs: ['prototypes'],
+    needs: ['prototypes', 'old-features'],
     create: (config, context) =>
       createUniBctLoss(config as z.output<typeof uniBctConfigSchema>, context),
   },

@@ -23,7 +23,11 @@ export {
   createAdvBctLoss,
 } from './compat/advbct.js';
 export { type BctConfig, type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
-export type { CompatibilityInputs, CompatibilityLoss } from './compat/compatibility-loss.js';
+export type {
+  CompatibilityInputs,
+  CompatibilityLoss,
+  EpochStartTools,
+} from './compat/compatibility-loss.js';
 export { createL2Loss, type L2Config, l2ConfigSchema } from './compat/l2.js';
 export {
   createLceLoss,

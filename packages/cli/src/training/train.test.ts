@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidConfigError } from '@bctkit/tensor-ops';
+import { InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from './train.js';
 import type { TrainConfigInput } from './train-config.js';
@@ -72,6 +72,46 @@ describe('train', () => {
     }
     expect([...resumed.head.weight.dataSync()]).toEqual([...straight.head.weight.dataSync()]);
     for (const result of [straight, resumed]) {
+      result.backbone.dispose();
+      result.head.dispose();
+    }
+  });
+
+  it('UniBCT refines its prototypes at its epochs, and a run resumed after a refinement keeps them', async () => {
+    const random = (rows: number, cols: number, seed: number) => ({
+      data: Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(seed * 1000 + i * 7.3)),
+      rows,
+      cols,
+    });
+    const oldFeatures = join(work, 'uni-old.npy');
+    const prototypes = join(work, 'uni-prototypes.npy');
+    await writeNpy(oldFeatures, random(32, 8, 1));
+    await writeNpy(prototypes, random(4, 8, 2));
+    const uni = (refreshEpochs: number[]): TrainConfigInput => ({
+      ...config,
+      epochs: 3,
+      loss: { type: 'unibct', startEpoch: 0, refreshEpochs },
+      oldFeatures,
+      prototypes,
+    });
+    const straight = await train(uni([1, 2]), { out: join(work, 'uni-straight') });
+    const frozen = await train(uni([]), { out: join(work, 'uni-frozen') });
+    // The refinement changes the training: without it the weights end elsewhere.
+    expect([...frozen.head.weight.dataSync()]).not.toEqual([...straight.head.weight.dataSync()]);
+    // Stopped in epoch 1, after its refinement (4 steps per epoch), then resumed.
+    const out = join(work, 'uni-resumed');
+    const part = await train(uni([1, 2]), { out, maxSteps: 6 });
+    part.backbone.dispose();
+    part.head.dispose();
+    const resumed = await train(uni([1, 2]), { out, resume: true });
+    expect(resumed.steps).toBe(12);
+    expect([...resumed.head.weight.dataSync()]).toEqual([...straight.head.weight.dataSync()]);
+    for (const [name, variable] of straight.backbone.tensors) {
+      expect([...resumed.backbone.tensors.get(name)!.dataSync()], name).toEqual([
+        ...variable.dataSync(),
+      ]);
+    }
+    for (const result of [straight, frozen, resumed]) {
       result.backbone.dispose();
       result.head.dispose();
     }

@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import {
   type Backbone,
   createBackbone,
+  extractFeatures,
   loadCheckpoint,
   readCheckpointMetadata,
   saveCheckpoint,
 } from '@bctkit/backbones';
-import { createDataLoader, openSource } from '@bctkit/datasets';
+import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import {
   type ClassificationHead,
   type CompatibilityLoss,
@@ -88,6 +89,26 @@ function stepSeed(seed: number, step: number): number {
  * @throws {@link @bctkit/tensor-ops!InvalidConfigError} for a bad config, or a resume whose config
  *   differs from the run's.
  */
+/** The backbone's features of every image of `source`, in dataset order, without flips. */
+async function embedInOrder(
+  backbone: Backbone,
+  source: DatasetSource,
+  batchSize: number,
+): Promise<HostMatrix> {
+  const loader = await createDataLoader(source, {
+    batchSize,
+    shuffle: false,
+    flip: false,
+    workers: 0,
+  });
+  try {
+    const features = await extractFeatures(backbone, loader.batches(0), { total: source.size });
+    return { data: features.features, rows: features.count, cols: features.dim };
+  } finally {
+    await loader.close();
+  }
+}
+
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
   const checkpointDirectory = join(options.out, 'checkpoint');
@@ -139,6 +160,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
   }
   const numClasses = config.numClasses ?? source.numClasses;
+  const trainingLabels = await source.labels();
   const head = createHead(
     config.head,
     {
@@ -153,7 +175,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     await compatibilityContext(config.loss.type, {
       ...(oldFeatures === undefined ? {} : { oldFeatures }),
       ...(prototypes === undefined ? {} : { prototypes }),
-      labels: await source.labels(),
+      labels: trainingLabels,
       numClasses,
     }),
     'config.loss',
@@ -185,6 +207,10 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     for (const [name, tensor] of restored)
       if (name.startsWith('optimizer/')) buffers.set(name.slice('optimizer/'.length), tensor);
     optimizer.restore(buffers, byName);
+    const lossState = new Map<string, tf.Tensor>();
+    for (const [name, tensor] of restored)
+      if (name.startsWith('loss-state/')) lossState.set(name.slice('loss-state/'.length), tensor);
+    loss.restoreState?.(lossState);
     tf.dispose([...restored.values()]);
   }
 
@@ -193,6 +219,8 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     const extraTensors = new Map<string, tf.Tensor>(extraVariables);
     for (const [name, buffer] of optimizer.state(names))
       extraTensors.set(`optimizer/${name}`, buffer);
+    for (const [name, tensor] of loss.state?.() ?? [])
+      extraTensors.set(`loss-state/${name}`, tensor);
     await saveCheckpoint(checkpointDirectory, backbone, {
       step,
       extra: { epoch, nextBatch, config: JSON.parse(configText) },
@@ -209,6 +237,15 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       let batchIndex = epoch === startEpoch ? startBatch : 0;
+      if (batchIndex === 0 && loss.atEpochStart !== undefined) {
+        await loss.atEpochStart({
+          epoch,
+          ...(oldFeatures === undefined ? {} : { oldFeatures }),
+          labels: trainingLabels,
+          numClasses,
+          embedTrainingSet: () => embedInOrder(backbone, source, config.batchSize),
+        });
+      }
       for await (const batch of loader.batches(epoch, { startBatch: batchIndex })) {
         const started = performance.now();
         const learningRate = learningRateAt(

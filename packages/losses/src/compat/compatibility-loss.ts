@@ -1,3 +1,4 @@
+import type { HostMatrix } from '@bctkit/tensor-ops';
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Labels } from '../heads/labels.js';
 import type { ClassificationHead } from '../heads/margin-head.js';
@@ -36,6 +37,32 @@ export interface CompatibilityLoss {
   readonly trainableVariables: readonly tf.Variable[];
   /** The total loss of a batch, a scalar with gradients to the embeddings and the head. */
   loss(inputs: CompatibilityInputs, head: ClassificationHead): tf.Scalar;
+  /**
+   * Work at the start of an epoch, before its first batch (UniBCT refines its prototypes). A
+   * trainer calls it at every epoch start, but not when it resumes in the middle of an epoch.
+   */
+  atEpochStart?(tools: EpochStartTools): Promise<void>;
+  /**
+   * Tensors that are not trainable but change during training (UniBCT's refined prototypes), by
+   * name, for checkpoints. The trainer saves them and gives them back to {@link restoreState}.
+   */
+  state?(): Map<string, tf.Tensor>;
+  /** Restores {@link state} from a checkpoint (the tensors stay the caller's). */
+  restoreState?(state: ReadonlyMap<string, tf.Tensor>): void;
   /** Frees tensors the method holds (prototypes, ...). */
   dispose(): void;
+}
+
+/** What a trainer offers {@link CompatibilityLoss.atEpochStart}. */
+export interface EpochStartTools {
+  /** The epoch about to start, from 0. */
+  readonly epoch: number;
+  /** `[N, d]` old-model features of the training set, when the run has them. */
+  readonly oldFeatures?: HostMatrix;
+  /** Labels of the training set, in dataset order. */
+  readonly labels: Int32Array;
+  /** Classes of the head. */
+  readonly numClasses: number;
+  /** The current new model's features of the training set, in dataset order (no flips). */
+  embedTrainingSet(): Promise<HostMatrix>;
 }

@@ -2,6 +2,7 @@ import { type HostMatrix, InvalidConfigError } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
+import { refinePrototypes } from '../offline/refine-prototypes.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
 
@@ -53,16 +54,17 @@ export function createUniBctLoss(
   const normalise = config.mode === 'paper';
   let prototypes = prototypeTensor(context.prototypes, normalise);
   const weightAt = (epoch: number) => (epoch < config.startEpoch ? 0 : config.lambda);
+  const setPrototypes = (next: tf.Tensor2D | HostMatrix) => {
+    const replacement = prototypeTensor(next, normalise);
+    prototypes.dispose();
+    prototypes = replacement;
+  };
   return {
     id: 'unibct',
     config,
     trainableVariables: [],
     weightAt,
-    setPrototypes(next) {
-      const replacement = prototypeTensor(next, normalise);
-      prototypes.dispose();
-      prototypes = replacement;
-    },
+    setPrototypes,
     loss(inputs, head) {
       const labels = hostLabels(inputs.labels, inputs.embeddings.shape[0], prototypes.shape[0]);
       const weight = weightAt(inputs.epoch ?? config.startEpoch);
@@ -79,6 +81,33 @@ export function createUniBctLoss(
         );
         return tf.add(classification, tf.mul(influence, weight));
       }) as tf.Scalar;
+    },
+    async atEpochStart(tools) {
+      if (!config.refreshEpochs.includes(tools.epoch)) return;
+      if (tools.oldFeatures === undefined)
+        throw new InvalidConfigError(
+          'config.oldFeatures',
+          'unibct refines its prototypes from the old features of the training set (bct extract)',
+        );
+      const current = await tools.embedTrainingSet();
+      const refined = await refinePrototypes(tools.oldFeatures, current, tools.labels, {
+        lambda: config.propagation,
+        tau: config.tau,
+        mode: config.mode,
+        numClasses: tools.numClasses,
+      });
+      setPrototypes(refined);
+    },
+    state: () => new Map([['prototypes', prototypes]]),
+    restoreState(state) {
+      const saved = state.get('prototypes');
+      if (saved === undefined)
+        throw new InvalidConfigError(
+          'checkpoint',
+          'has no unibct prototypes (loss-state/prototypes)',
+        );
+      prototypes.dispose();
+      prototypes = tf.keep(saved.clone()) as tf.Tensor2D;
     },
     dispose: () => prototypes.dispose(),
   };
