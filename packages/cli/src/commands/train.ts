@@ -5,6 +5,7 @@ import { classPrototypes, denoiseCredible } from '@bctkit/losses';
 import { InvalidConfigError, parseConfig, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
+import { ExitRequest } from '../exit-request.js';
 import type { CliIo } from '../io.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import {
@@ -130,24 +131,41 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         await activateBackend(io, options.backend);
         let lastPrint = 0;
         const start = Date.now();
-        const result = await train(resolved, {
-          out: options.out,
-          resume: options.resume ?? false,
-          onStep: (report) => {
-            if (Date.now() - lastPrint < 1000 && report.step !== report.totalSteps) return;
-            lastPrint = Date.now();
-            const elapsed = (Date.now() - start) / 1000;
-            const eta = ((report.totalSteps - report.step) * elapsed) / Math.max(1, report.step);
-            io.stderr(
-              `train: step ${report.step}/${report.totalSteps} (epoch ${report.epoch + 1}), loss ${report.loss.toFixed(4)}, lr ${report.learningRate.toPrecision(3)}, ${report.imagesPerSecond.toFixed(1)} img/s, ETA ${Math.ceil(eta)}s\n`,
-            );
-          },
-        });
+        // Ctrl-C: finish the step under way, write a checkpoint, stop (a second one kills).
+        const stop = new AbortController();
+        const onInterrupt = () => {
+          io.stderr('train: interrupted; finishing this step and writing a checkpoint...\n');
+          stop.abort();
+        };
+        process.once('SIGINT', onInterrupt);
+        let result: Awaited<ReturnType<typeof train>>;
+        try {
+          result = await train(resolved, {
+            out: options.out,
+            resume: options.resume ?? false,
+            signal: stop.signal,
+            onStep: (report) => {
+              if (Date.now() - lastPrint < 1000 && report.step !== report.totalSteps) return;
+              lastPrint = Date.now();
+              const elapsed = (Date.now() - start) / 1000;
+              const eta = ((report.totalSteps - report.step) * elapsed) / Math.max(1, report.step);
+              io.stderr(
+                `train: step ${report.step}/${report.totalSteps} (epoch ${report.epoch + 1}), loss ${report.loss.toFixed(4)}, lr ${report.learningRate.toPrecision(3)}, ${report.imagesPerSecond.toFixed(1)} img/s, ETA ${Math.ceil(eta)}s\n`,
+              );
+            },
+          });
+        } finally {
+          process.removeListener('SIGINT', onInterrupt);
+        }
         io.stdout(
           `trained ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}; checkpoint: ${options.out}/checkpoint\n`,
         );
         result.backbone.dispose();
         result.head.dispose();
+        if (result.interrupted) {
+          io.stderr(`train: stopped at step ${result.steps}; continue with --resume\n`);
+          throw new ExitRequest(130);
+        }
       },
     );
 

@@ -117,6 +117,42 @@ describe('train', () => {
     }
   });
 
+  it('an aborted run (Ctrl-C in bct train) finishes its step, checkpoints, and resumes exactly', async () => {
+    const straight = await train(config, { out: join(work, 'abort-straight') });
+    const out = join(work, 'aborted');
+    const stop = new AbortController();
+    const stopped = await train(config, {
+      out,
+      signal: stop.signal,
+      onStep: (report) => {
+        if (report.step === 3) stop.abort();
+      },
+    });
+    expect(stopped.interrupted).toBe(true);
+    expect(stopped.steps).toBe(3);
+    stopped.backbone.dispose();
+    stopped.head.dispose();
+    const resumed = await train(config, { out, resume: true });
+    expect(resumed.interrupted).toBeUndefined();
+    expect(resumed.steps).toBe(8);
+    expect([...resumed.head.weight.dataSync()]).toEqual([...straight.head.weight.dataSync()]);
+    for (const result of [straight, resumed]) {
+      result.backbone.dispose();
+      result.head.dispose();
+    }
+  });
+
+  it('refuses old features of another dimension before training, naming the fix', async () => {
+    const features = join(work, 'wrong-dim.npy');
+    await writeNpy(features, { data: new Float32Array(32 * 5), rows: 32, cols: 5 });
+    await expect(
+      train(
+        { ...config, loss: { type: 'l2' }, oldFeatures: features },
+        { out: join(work, 'wrong-dim') },
+      ),
+    ).rejects.toThrow(/old features are 5-dimensional but the model embeds into 8/);
+  });
+
   it('refuses to resume a run with another config, and names a bad config key', async () => {
     const out = join(work, 'mismatch');
     const first = await train(config, { out, maxSteps: 1 });

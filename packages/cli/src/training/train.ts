@@ -50,6 +50,11 @@ export interface TrainOptions {
   readonly onStep?: (report: StepReport) => void;
   /** Stop after this many steps of this invocation (for tests and time-boxed runs). */
   readonly maxSteps?: number;
+  /**
+   * Stops the run cleanly: the step under way finishes, a checkpoint is written, and `train`
+   * returns with `interrupted` set (`bct train` aborts it on SIGINT). `--resume` continues.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The trained model and its head. The caller disposes both. */
@@ -59,6 +64,8 @@ export interface TrainResult {
   readonly steps: number;
   readonly lastLoss: number;
   readonly config: TrainConfig;
+  /** True when {@link TrainOptions.signal} stopped the run before its end. */
+  readonly interrupted?: boolean;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -111,18 +118,24 @@ async function embedInOrder(
 
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
-  const checkpointDirectory = join(options.out, 'checkpoint');
-  const logFile = join(options.out, 'train.jsonl');
   await mkdir(options.out, { recursive: true });
 
   const source = await openSource(config.data, 'config.data');
-  const loader = await createDataLoader(source, {
-    batchSize: config.batchSize,
-    shuffle: true,
-    flip: config.flip,
-    seed: config.seed,
-    ...(config.workers === undefined ? {} : { workers: config.workers }),
-  });
+  try {
+    return await trainOn(source, config, options);
+  } finally {
+    await source.close();
+  }
+}
+
+/** {@link train} on an open dataset (which the caller closes). */
+async function trainOn(
+  source: DatasetSource,
+  config: TrainConfig,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const checkpointDirectory = join(options.out, 'checkpoint');
+  const logFile = join(options.out, 'train.jsonl');
   const oldFeatures = await optionalNpy(config.oldFeatures);
   const credibleMatrix = await optionalNpy(config.credible);
   const prototypes = await optionalNpy(config.prototypes);
@@ -158,6 +171,18 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     startBatch = Number(metadata.extra.nextBatch);
   } else {
     backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
+  }
+  for (const [key, matrix, what] of [
+    ['oldFeatures', oldFeatures, 'old features'],
+    ['prototypes', prototypes, 'prototypes'],
+  ] as const) {
+    if (matrix !== undefined && matrix.cols !== backbone.embeddingDim) {
+      backbone.dispose();
+      throw new InvalidConfigError(
+        `config.${key}`,
+        `the ${what} are ${matrix.cols}-dimensional but the model embeds into ${backbone.embeddingDim}: compatibility methods compare them directly, so set backbone.embeddingDim to ${matrix.cols} (or extract with an old model of dimension ${backbone.embeddingDim})`,
+      );
+    }
   }
   const numClasses = config.numClasses ?? source.numClasses;
   const trainingLabels = await source.labels();
@@ -230,6 +255,13 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
 
   const backboneVariables = [...backbone.trainableVariables];
   const otherVariables = [...head.trainableVariables, ...loss.trainableVariables];
+  const loader = await createDataLoader(source, {
+    batchSize: config.batchSize,
+    shuffle: true,
+    flip: config.flip,
+    seed: config.seed,
+    ...(config.workers === undefined ? {} : { workers: config.workers }),
+  });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;
   let lastLoss = Number.NaN;
@@ -321,10 +353,18 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
         const epochDone = batchIndex === stepsPerEpoch;
         if (step % config.checkpointEvery === 0 || epochDone)
           await checkpoint(epochDone ? epoch + 1 : epoch, epochDone ? 0 : batchIndex);
-        if (options.maxSteps !== undefined && stepsThisRun >= options.maxSteps) {
+        const aborted = options.signal?.aborted === true;
+        if (aborted || (options.maxSteps !== undefined && stepsThisRun >= options.maxSteps)) {
           if (!(step % config.checkpointEvery === 0 || epochDone))
             await checkpoint(epoch, batchIndex);
-          return { backbone, head, steps: step, lastLoss, config };
+          return {
+            backbone,
+            head,
+            steps: step,
+            lastLoss,
+            config,
+            ...(aborted ? { interrupted: true } : {}),
+          };
         }
       }
     }
@@ -333,7 +373,6 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
     optimizer.dispose();
     loss.dispose();
     await loader.close();
-    await source.close();
   }
 }
 
