@@ -14,7 +14,10 @@ export default defineConfig({
         test: {
           name: 'packages',
           include: ['packages/*/src/**/*.test.ts'],
-          setupFiles: ['tooling/test-utils/src/setup-cpu.ts'],
+          setupFiles: [
+            'tooling/test-utils/src/setup-cpu.ts',
+            'packages/tensor-ops/src/testing/setup-kernels.ts',
+          ],
         },
       },
       {

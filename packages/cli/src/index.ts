@@ -16,6 +16,10 @@ export { formatIdentificationReport, formatIjbcReport } from './commands/eval.js
 export { applyOverrides } from './commands/train.js';
 export { type CliIo, processIo } from './io.js';
 export {
+  DEMO_EPOCHS,
+  DEMO_HEAD,
+  DEMO_MIXBCT_RATIO,
+  DEMO_OLD_HEAD,
   type DemoMethodResult,
   type DemoOptions,
   type DemoResult,

@@ -44,16 +44,16 @@ export interface CompatibilityLoss {
   atEpochStart?(tools: EpochStartTools): Promise<void>;
   /**
    * Tensors that are not trainable but change during training (UniBCT's refined prototypes), by
-   * name, for checkpoints. The trainer saves them and gives them back to {@link restoreState}.
+   * name, for checkpoints. The trainer saves them and gives them back to `restoreState`.
    */
   state?(): Map<string, tf.Tensor>;
-  /** Restores {@link state} from a checkpoint (the tensors stay the caller's). */
+  /** Restores `state()` from a checkpoint (the tensors stay the caller's). */
   restoreState?(state: ReadonlyMap<string, tf.Tensor>): void;
   /** Frees tensors the method holds (prototypes, ...). */
   dispose(): void;
 }
 
-/** What a trainer offers {@link CompatibilityLoss.atEpochStart}. */
+/** What a trainer offers `CompatibilityLoss.atEpochStart`. */
 export interface EpochStartTools {
   /** The epoch about to start, from 0. */
   readonly epoch: number;
