@@ -101,6 +101,28 @@ static size_t image_size(const geometry *g) { return (size_t)(g->batch * g->in_h
 static size_t output_size(const geometry *g) { return (size_t)(g->batch * g->out_h * g->out_w * g->out_c); }
 static size_t filter_size(const geometry *g) { return (size_t)(g->k_h * g->k_w * g->in_c * g->out_c); }
 
+enum extent { IMAGE, FILTER, OUTPUT };
+
+// The four arguments of the convolution entry points: three Float32Arrays named `names`, whose
+// sizes must be those `extents` give for the geometry, then the geometry. 0 after throwing.
+static int get_conv_arguments(napi_env env, napi_callback_info info, const char *const names[3],
+                              const enum extent extents[3], floats arrays[3], geometry *g) {
+  size_t argc = 4;
+  napi_value args[4];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 4) {
+    napi_throw_type_error(env, NULL, "expected three Float32Arrays and a geometry");
+    return 0;
+  }
+  for (int i = 0; i < 3; i++)
+    if (!get_floats(env, args[i], names[i], &arrays[i])) return 0;
+  if (!get_geometry(env, args[3], g)) return 0;
+  for (int i = 0; i < 3; i++) {
+    const size_t want = extents[i] == IMAGE ? image_size(g) : extents[i] == FILTER ? filter_size(g) : output_size(g);
+    if (!check_length(env, &arrays[i], want, names[i])) return 0;
+  }
+  return 1;
+}
+
 // A 1x1 convolution with stride 1 and no padding reads its input as the column matrix itself.
 static int is_pointwise(const geometry *g) {
   return g->k_h == 1 && g->k_w == 1 && g->stride_h == 1 && g->stride_w == 1 && g->pad_top == 0 &&
@@ -183,18 +205,12 @@ static int forward_conv(const geometry *g, const float *x, const float *w, float
 
 // conv2d(x, filter, y, geometry)
 static napi_value conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  floats x, w, y;
+  static const char *const names[3] = {"x", "filter", "y"};
+  static const enum extent extents[3] = {IMAGE, FILTER, OUTPUT};
+  floats a[3];
   geometry g;
-  if (argc < 4 || !get_floats(env, args[0], "x", &x) || !get_floats(env, args[1], "filter", &w) ||
-      !get_floats(env, args[2], "y", &y) || !get_geometry(env, args[3], &g))
-    return NULL;
-  if (!check_length(env, &x, image_size(&g), "x") || !check_length(env, &w, filter_size(&g), "filter") ||
-      !check_length(env, &y, output_size(&g), "y"))
-    return NULL;
-  if (!forward_conv(&g, x.data, w.data, y.data)) return throw_out_of_memory(env);
+  if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
+  if (!forward_conv(&g, a[0].data, a[1].data, a[2].data)) return throw_out_of_memory(env);
   return NULL;
 }
 
@@ -220,17 +236,12 @@ static int backprop_input_as_conv(const geometry *g, const float *dy, const floa
 
 // conv2dBackpropInput(dy, filter, dx, geometry)
 static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  floats dy, w, dx;
+  static const char *const names[3] = {"dy", "filter", "dx"};
+  static const enum extent extents[3] = {OUTPUT, FILTER, IMAGE};
+  floats a[3];
   geometry g;
-  if (argc < 4 || !get_floats(env, args[0], "dy", &dy) || !get_floats(env, args[1], "filter", &w) ||
-      !get_floats(env, args[2], "dx", &dx) || !get_geometry(env, args[3], &g))
-    return NULL;
-  if (!check_length(env, &dy, output_size(&g), "dy") || !check_length(env, &w, filter_size(&g), "filter") ||
-      !check_length(env, &dx, image_size(&g), "dx"))
-    return NULL;
+  if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
+  const floats dy = a[0], w = a[1], dx = a[2];
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.k_h * g.k_w * g.in_c, n = g.out_c;
   if (is_pointwise(&g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, n, 1.0f, dy.data, n, w.data, n, 0.0f,
@@ -258,17 +269,12 @@ static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
 
 // conv2dBackpropFilter(x, dy, dfilter, geometry)
 static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
-  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  floats x, dy, dw;
+  static const char *const names[3] = {"x", "dy", "dfilter"};
+  static const enum extent extents[3] = {IMAGE, OUTPUT, FILTER};
+  floats a[3];
   geometry g;
-  if (argc < 4 || !get_floats(env, args[0], "x", &x) || !get_floats(env, args[1], "dy", &dy) ||
-      !get_floats(env, args[2], "dfilter", &dw) || !get_geometry(env, args[3], &g))
-    return NULL;
-  if (!check_length(env, &x, image_size(&g), "x") || !check_length(env, &dy, output_size(&g), "dy") ||
-      !check_length(env, &dw, filter_size(&g), "dfilter"))
-    return NULL;
+  if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
+  const floats x = a[0], dy = a[1], dw = a[2];
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.k_h * g.k_w * g.in_c, n = g.out_c;
   if (is_pointwise(&g)) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, n, m, 1.0f, x.data, k, dy.data, n, 0.0f,

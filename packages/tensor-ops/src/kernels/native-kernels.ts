@@ -194,6 +194,40 @@ function nativeMatMul(
   return backend.makeTensorInfo(outShape, 'float32', c);
 }
 
+/**
+ * A convolution gradient through the add-on, or undefined to fall back: the geometry from the
+ * image and filter shapes, then `run` on the two float32 operands into a new output.
+ */
+function nativeConvGradient(
+  backend: CpuBackendLike,
+  attrs: Pick<Conv2DBackpropInputAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+  imageShape: readonly number[],
+  filterShape: readonly number[],
+  operands: [TensorInfo, TensorInfo],
+  output: (
+    info: backend_util.Conv2DInfo,
+  ) => [number[], (values: Float32Array[], out: Float32Array, shape: Int32Array) => void],
+): TensorInfo | undefined {
+  const values = operands.map((operand) => floatValues(backend, operand));
+  if (attrs.dataFormat !== 'NHWC' || values.some((value) => value === undefined)) return undefined;
+  const info = backend_util.computeConv2DInfo(
+    imageShape as Conv4,
+    filterShape as Conv4,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const shape = geometry(info);
+  if (shape === undefined) return undefined;
+  const [outShape, run] = output(info);
+  const out = new Float32Array(util.sizeFromShape(outShape));
+  run(values as Float32Array[], out, shape);
+  return backend.makeTensorInfo(outShape, 'float32', out);
+}
+
 /** The kernels the add-on replaces, built around tfjs's own (the fallback for other cases). */
 export const NATIVE_KERNELS: Record<
   string,
@@ -226,54 +260,22 @@ export const NATIVE_KERNELS: Record<
   Conv2DBackpropInput: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
       const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
-      const { inputShape, strides, pad, dataFormat, dimRoundingMode } =
-        attrs as unknown as Conv2DBackpropInputAttrs;
-      const dyValues = floatValues(backend, dy);
-      const filterValues = floatValues(backend, filter);
-      if (dataFormat !== 'NHWC' || dyValues === undefined || filterValues === undefined) {
-        return undefined;
-      }
-      const info = backend_util.computeConv2DInfo(
-        inputShape as Conv4,
-        filter.shape as Conv4,
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        'channelsLast',
-      );
-      const shape = geometry(info);
-      if (shape === undefined) return undefined;
-      const dx = new Float32Array(util.sizeFromShape(info.inShape));
-      native.conv2dBackpropInput(dyValues, filterValues, dx, shape);
-      return backend.makeTensorInfo(info.inShape, 'float32', dx);
+      const { inputShape, ...conv } = attrs as unknown as Conv2DBackpropInputAttrs;
+      return nativeConvGradient(backend, conv, inputShape, filter.shape, [dy, filter], (info) => [
+        info.inShape,
+        (operands, out, shape) =>
+          native.conv2dBackpropInput(operands[0]!, operands[1]!, out, shape),
+      ]);
     }),
   Conv2DBackpropFilter: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-        attrs as unknown as Conv2DBackpropFilterAttrs;
-      const xValues = floatValues(backend, x);
-      const dyValues = floatValues(backend, dy);
-      if (dataFormat !== 'NHWC' || xValues === undefined || dyValues === undefined) {
-        return undefined;
-      }
-      const info = backend_util.computeConv2DInfo(
-        x.shape as Conv4,
-        filterShape as Conv4,
-        strides,
-        1,
-        pad,
-        dimRoundingMode,
-        false,
-        'channelsLast',
-      );
-      const shape = geometry(info);
-      if (shape === undefined) return undefined;
-      const dw = new Float32Array(util.sizeFromShape(info.filterShape));
-      native.conv2dBackpropFilter(xValues, dyValues, dw, shape);
-      return backend.makeTensorInfo(info.filterShape, 'float32', dw);
+      const { filterShape, ...conv } = attrs as unknown as Conv2DBackpropFilterAttrs;
+      return nativeConvGradient(backend, conv, x.shape, filterShape, [x, dy], (info) => [
+        info.filterShape,
+        (operands, out, shape) =>
+          native.conv2dBackpropFilter(operands[0]!, operands[1]!, out, shape),
+      ]);
     }),
   BatchMatMul: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
