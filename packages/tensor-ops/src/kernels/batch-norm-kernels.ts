@@ -1,10 +1,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { CpuBackendLike } from './cpu-backend.js';
 
-import type { ElementwiseImplementation } from './js-elementwise.js';
-
-/** The add-on's element-wise functions, or their JavaScript versions. */
-type NativeModule = ElementwiseImplementation;
+import type { ElementwiseImplementation as Implementation } from './js-elementwise.js';
 
 /** `BctkitBatchNorm({x, gamma, beta}, {epsilon}) -> [y, mean, variance, inverseStd]` (cpu only). */
 export const BATCH_NORM_KERNEL = 'BctkitBatchNorm';
@@ -15,7 +12,7 @@ const values = (backend: CpuBackendLike, tensor: TensorInfo) =>
   backend.data.get(tensor.dataId).values as Float32Array;
 
 /** Batch-norm kernels of the cpu backend, on the add-on or its JavaScript versions. */
-export function createBatchNormKernels(native: NativeModule): KernelConfig[] {
+export function createBatchNormKernels(implementation: Implementation): KernelConfig[] {
   const forward = ((args: Parameters<KernelFunc>[0]) => {
     const backend = args.backend as unknown as CpuBackendLike;
     const { x, gamma, beta } = args.inputs as Record<'x' | 'gamma' | 'beta', TensorInfo>;
@@ -24,7 +21,7 @@ export function createBatchNormKernels(native: NativeModule): KernelConfig[] {
     const channels = values(backend, gamma).length;
     const y = new Float32Array(xValues.length);
     const [mean, variance, inverseStd] = [0, 1, 2].map(() => new Float32Array(channels));
-    native.batchNorm(
+    implementation.batchNorm(
       xValues,
       values(backend, gamma),
       values(backend, beta),
@@ -52,7 +49,7 @@ export function createBatchNormKernels(native: NativeModule): KernelConfig[] {
     const dx = new Float32Array(xValues.length);
     const dgamma = new Float32Array(channels);
     const dbeta = new Float32Array(channels);
-    native.batchNormGrad(
+    implementation.batchNormGrad(
       xValues,
       values(backend, dy),
       values(backend, mean),

@@ -13,10 +13,7 @@ import {
   withFallback,
 } from './cpu-backend.js';
 
-import type { ElementwiseImplementation } from './js-elementwise.js';
-
-/** The add-on's element-wise functions, or their JavaScript versions. */
-type NativeModule = ElementwiseImplementation;
+import type { ElementwiseImplementation as Implementation } from './js-elementwise.js';
 
 /** The shape without its leading ones. */
 function significant(shape: readonly number[]): number[] {
@@ -61,7 +58,7 @@ function layoutOf(a: TensorInfo, b: TensorInfo): { layout: number; shape: number
 }
 
 function binaryKernel(operation: number) {
-  return (native: NativeModule, fallback: KernelConfig) =>
+  return (implementation: Implementation, fallback: KernelConfig) =>
     withFallback(fallback, ({ inputs }, backend) => {
       const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
       const aValues = floatValues(backend, a);
@@ -71,7 +68,7 @@ function binaryKernel(operation: number) {
       if (lined === undefined) return undefined;
       const out = new Float32Array(util.sizeFromShape(lined.shape));
       const channels = lined.shape.length === 0 ? 1 : lined.shape[lined.shape.length - 1]!;
-      native.binary(operation, lined.layout, aValues, bValues, out, channels);
+      implementation.binary(operation, lined.layout, aValues, bValues, out, channels);
       return backend.makeTensorInfo(lined.shape, 'float32', out);
     });
 }
@@ -82,7 +79,7 @@ function binaryKernel(operation: number) {
  * reduced axes to the end, which costs more than the sum.
  */
 function reductionKernel(mean: boolean) {
-  return (native: NativeModule, fallback: KernelConfig) =>
+  return (implementation: Implementation, fallback: KernelConfig) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
       const { x } = inputs as { x: TensorInfo };
       const { axis, keepDims } = attrs as unknown as SumAttrs;
@@ -95,7 +92,7 @@ function reductionKernel(mean: boolean) {
       if (!all && !leading) return undefined;
       const channels = all ? 1 : x.shape[rank - 1]!;
       const out = new Float32Array(channels);
-      native.channelSum(values, out, mean ? channels / values.length : 1);
+      implementation.channelSum(values, out, mean ? channels / values.length : 1);
       const shape = keepDims
         ? x.shape.map((d, i) => (all || i < rank - 1 ? 1 : d))
         : all
@@ -106,7 +103,7 @@ function reductionKernel(mean: boolean) {
 }
 
 /** PReLU with one slope, or one per channel (iResNet's). */
-function preluKernel(native: NativeModule, fallback: KernelConfig): KernelConfig {
+function preluKernel(implementation: Implementation, fallback: KernelConfig): KernelConfig {
   return withFallback(fallback, ({ inputs }, backend) => {
     const { x, alpha } = inputs as { x: TensorInfo; alpha: TensorInfo };
     const xValues = floatValues(backend, x);
@@ -119,7 +116,7 @@ function preluKernel(native: NativeModule, fallback: KernelConfig): KernelConfig
     const fits = alphaValues.length === 1 || (slopes.length === 1 && slopes[0] === channels);
     if (!fits || alpha.shape.length > x.shape.length) return undefined;
     const out = new Float32Array(xValues.length);
-    native.prelu(xValues, alphaValues, out, channels);
+    implementation.prelu(xValues, alphaValues, out, channels);
     return backend.makeTensorInfo([...x.shape], 'float32', out);
   });
 }
@@ -128,7 +125,7 @@ function preluKernel(native: NativeModule, fallback: KernelConfig): KernelConfig
 export const PRELU_GRAD_KERNEL = 'BctkitPreluGrad';
 
 /** `BctkitPreluGrad({x, alpha, dy}) -> [dx, dalpha]`, for alpha of one value or one per channel. */
-export function createPreluGradKernel(native: NativeModule): KernelConfig {
+export function createPreluGradKernel(implementation: Implementation): KernelConfig {
   const kernelFunc = ((args: KernelArguments) => {
     const backend = args.backend as unknown as CpuBackendLike;
     const { x, alpha, dy } = args.inputs as { x: TensorInfo; alpha: TensorInfo; dy: TensorInfo };
@@ -137,7 +134,7 @@ export function createPreluGradKernel(native: NativeModule): KernelConfig {
     const dyValues = floatValues(backend, dy)!;
     const dx = new Float32Array(xValues.length);
     const dalpha = new Float32Array(alphaValues.length);
-    native.preluGrad(xValues, alphaValues, dyValues, dx, dalpha);
+    implementation.preluGrad(xValues, alphaValues, dyValues, dx, dalpha);
     return [
       backend.makeTensorInfo([...x.shape], 'float32', dx),
       backend.makeTensorInfo([...alpha.shape], 'float32', dalpha),
@@ -159,7 +156,7 @@ export function preluGradFits(x: TensorInfo, alpha: TensorInfo, dy: TensorInfo):
 /** Element-wise kernels and reductions bctkit replaces (natively, or in JavaScript). */
 export const ELEMENTWISE_KERNELS: Record<
   string,
-  (native: NativeModule, fallback: KernelConfig) => KernelConfig
+  (implementation: Implementation, fallback: KernelConfig) => KernelConfig
 > = {
   Add: binaryKernel(0),
   Sub: binaryKernel(1),
