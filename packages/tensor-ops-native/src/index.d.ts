@@ -143,3 +143,19 @@ export function batchNormGrad(
   dgamma: Float32Array,
   dbeta: Float32Array,
 ): void;
+
+/**
+ * `out[p] = <left row leftIndex[p], right row rightIndex[p]>` for rows of `cols` values, with the
+ * same double-precision accumulation (and the same bits) as bctkit's JavaScript `pairDots`, over
+ * every core.
+ * @throws TypeError or RangeError for other array types, sizes that do not fit, or an index
+ * outside its matrix.
+ */
+export function pairDots(
+  left: Float32Array,
+  right: Float32Array,
+  cols: number,
+  leftIndex: Int32Array,
+  rightIndex: Int32Array,
+  out: Float32Array,
+): void;

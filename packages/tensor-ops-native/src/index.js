@@ -86,3 +86,7 @@ export function batchNorm(x, gamma, beta, epsilon, y, mean, variance, inverseStd
 export function batchNormGrad(x, dy, mean, inverseStd, gamma, dx, dgamma, dbeta) {
   required().batchNormGrad(x, dy, mean, inverseStd, gamma, dx, dgamma, dbeta);
 }
+
+export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
+  required().pairDots(left, right, cols, leftIndex, rightIndex, out);
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IndexOutOfRangeError, ShapeMismatchError } from '../errors/errors.js';
+import { nativeAddOn } from '../kernels/native-kernels.js';
+import { createRandom } from '../random/seeded-random.js';
 import { createHostMatrix } from './host-matrix.js';
 import { pairDots } from './pair-dots.js';
 
@@ -32,6 +34,37 @@ describe('pairDots', () => {
     expect(Array.from(pairDots(left, left, [0, 1], [1, 1]))).toEqual([11, 26]);
     expect(pairDots(left, right, [], [])).toHaveLength(0);
   });
+
+  it.skipIf(nativeAddOn().module === undefined)(
+    'gives the same bits through the native add-on as in JavaScript (odd width, many pairs)',
+    () => {
+      const random = createRandom(4);
+      const rows = 50;
+      const dim = 515; // not a multiple of 4: the tail loop too
+      const a = createHostMatrix(
+        Float32Array.from({ length: rows * dim }, () => random.nextNormal()),
+        rows,
+        dim,
+      );
+      const b = createHostMatrix(
+        Float32Array.from({ length: 40 * dim }, () => random.nextNormal()),
+        40,
+        dim,
+      );
+      const leftIndex = Array.from({ length: 70_000 }, () => random.nextInt(rows));
+      const rightIndex = Array.from({ length: 70_000 }, () => random.nextInt(40));
+      const native = pairDots(a, b, leftIndex, rightIndex);
+      const saved = process.env.BCTKIT_NATIVE_KERNELS;
+      process.env.BCTKIT_NATIVE_KERNELS = '0';
+      try {
+        const js = pairDots(a, b, leftIndex, rightIndex);
+        expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
+      } finally {
+        if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
+        else process.env.BCTKIT_NATIVE_KERNELS = saved;
+      }
+    },
+  );
 
   it('rejects mismatched widths, counts and indices', () => {
     const narrow = createHostMatrix(new Float32Array(4), 2, 2);
