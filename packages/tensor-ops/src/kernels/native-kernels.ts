@@ -121,6 +121,31 @@ function createEpilogue(
 
 type Conv4 = [number, number, number, number];
 
+/**
+ * A channels-last convolution's shape information and the add-on's geometry for it, or undefined
+ * when the add-on does not take it (NCHW, empty tensors, negative paddings).
+ */
+function convolution(
+  imageShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: Pick<Conv2DAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>,
+  dilations: Conv2DAttrs['dilations'],
+): { info: backend_util.Conv2DInfo; shape: Int32Array } | undefined {
+  if (attrs.dataFormat !== 'NHWC') return undefined;
+  const info = backend_util.computeConv2DInfo(
+    imageShape as Conv4,
+    filterShape as Conv4,
+    attrs.strides,
+    dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const shape = geometry(info);
+  return shape === undefined ? undefined : { info, shape };
+}
+
 /** A forward convolution (plain or fused) through the add-on, or undefined to fall back. */
 function nativeConv(
   native: NativeModule,
@@ -131,19 +156,10 @@ function nativeConv(
 ): TensorInfo | undefined {
   const x = floatValues(backend, inputs.x);
   const filter = floatValues(backend, inputs.filter);
-  if (attrs.dataFormat !== 'NHWC' || x === undefined || filter === undefined) return undefined;
-  const info = backend_util.computeConv2DInfo(
-    inputs.x.shape as Conv4,
-    inputs.filter.shape as Conv4,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const shape = geometry(info);
-  if (shape === undefined) return undefined;
+  if (x === undefined || filter === undefined) return undefined;
+  const conv = convolution(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations);
+  if (conv === undefined) return undefined;
+  const { info, shape } = conv;
   const epilogue = epilogueFor?.(info.outShape);
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = new Float32Array(util.sizeFromShape(info.outShape));
@@ -209,19 +225,10 @@ function nativeConvGradient(
   ) => [number[], (values: Float32Array[], out: Float32Array, shape: Int32Array) => void],
 ): TensorInfo | undefined {
   const values = operands.map((operand) => floatValues(backend, operand));
-  if (attrs.dataFormat !== 'NHWC' || values.some((value) => value === undefined)) return undefined;
-  const info = backend_util.computeConv2DInfo(
-    imageShape as Conv4,
-    filterShape as Conv4,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
-  const shape = geometry(info);
-  if (shape === undefined) return undefined;
+  if (values.some((value) => value === undefined)) return undefined;
+  const conv = convolution(imageShape, filterShape, attrs, 1);
+  if (conv === undefined) return undefined;
+  const { info, shape } = conv;
   const [outShape, run] = output(info);
   const out = new Float32Array(util.sizeFromShape(outShape));
   run(values as Float32Array[], out, shape);
