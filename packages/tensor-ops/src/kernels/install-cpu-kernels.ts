@@ -81,6 +81,9 @@ function elementwiseFactories(implementation: ElementwiseImplementation): Map<st
 export function installCpuKernels(options: CpuKernelOptions = {}): string[] {
   wrapPreluGradient();
   const { module: native } = options.native === false ? {} : nativeAddOn();
+  if (installed.names.length > 0 && installed.native === (native !== undefined)) {
+    return [...installed.names];
+  }
   const implementation: ElementwiseImplementation = native ?? jsElementwise;
   const wanted = elementwiseFactories(implementation);
   if (native !== undefined) {
@@ -89,9 +92,6 @@ export function installCpuKernels(options: CpuKernelOptions = {}): string[] {
     }
   } else {
     wanted.set('Conv2DBackpropFilter', createConv2dBackpropFilterKernel);
-  }
-  if (installed.names.length > 0 && installed.native === (native !== undefined)) {
-    return [...installed.names];
   }
   uninstallCpuKernels();
   const names: string[] = [];

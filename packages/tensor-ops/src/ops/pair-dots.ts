@@ -38,8 +38,8 @@ export function pairDots(
       left.data.subarray(0, left.rows * dim),
       right.data.subarray(0, right.rows * dim),
       dim,
-      Int32Array.from(leftIndex),
-      Int32Array.from(rightIndex),
+      leftIndex instanceof Int32Array ? leftIndex : Int32Array.from(leftIndex),
+      rightIndex instanceof Int32Array ? rightIndex : Int32Array.from(rightIndex),
       out,
     );
     return out;
