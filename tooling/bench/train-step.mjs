@@ -70,7 +70,7 @@ async function measure({ tf, backbones, losses, cli }, { size, batch, classes, s
   tf.dispose([images, few]);
   model.dispose();
   head.dispose();
-  optimizer.dispose?.();
+  optimizer.dispose();
   return { infer: batch / infer, train: (batch * steps) / trained };
 }
 

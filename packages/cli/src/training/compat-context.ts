@@ -30,7 +30,7 @@ export async function compatibilityContext(
   sources: ContextSources,
 ): Promise<CompatibilityContext> {
   const spec = compatibilityLosses.get(lossType);
-  const require = <T>(value: T | undefined, key: string, what: string): T => {
+  const needed = <T>(value: T | undefined, key: string, what: string): T => {
     if (value === undefined) {
       throw new InvalidConfigError(`config.${key}`, `${spec.id} needs ${what}`);
     }
@@ -39,11 +39,19 @@ export async function compatibilityContext(
   const needs = new Set(spec.needs);
   if (needs.has('prototypes')) {
     return {
-      prototypes: require(sources.prototypes, 'prototypes', 'class prototypes (.npy, from bct prototypes)'),
+      prototypes: needed(
+        sources.prototypes,
+        'prototypes',
+        'class prototypes (.npy, from bct prototypes)',
+      ),
     };
   }
   if (needs.has('lce-centres') || needs.has('advbct-boundaries')) {
-    const features = require(sources.oldFeatures, 'oldFeatures', 'the old-model features of the training set (.npy, from bct extract)');
+    const features = needed(
+      sources.oldFeatures,
+      'oldFeatures',
+      'the old-model features of the training set (.npy, from bct extract)',
+    );
     const options = { numClasses: sources.numClasses };
     return needs.has('lce-centres')
       ? await lceClassCentres(features, sources.labels, options)
