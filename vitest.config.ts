@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run on the TypeScript sources: the `@bctkit/source` export condition points every
-// workspace package at its `src/index.ts`, so no build is needed first.
+// workspace package at its `src/index.ts`. Only the scale-out test runs the built `bct` (as
+// separate worker processes), so `pnpm test` builds first.
 const conditions = ['@bctkit/source', 'import', 'module', 'node', 'default'];
 
 export default defineConfig({

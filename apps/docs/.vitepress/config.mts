@@ -31,6 +31,7 @@ export default defineConfig({
           { text: 'Scenario presets', link: '/guide/presets' },
           { text: 'Reproducing MixBCT', link: '/guide/reproduce-mixbct' },
           { text: 'Choosing a backend', link: '/guide/choosing-a-backend' },
+          { text: 'Scale out', link: '/guide/scale-out' },
           { text: 'Evaluating on IJB-C', link: '/guide/evaluation' },
           { text: 'Reading the report', link: '/guide/compatibility-report' },
           { text: 'Contributing', link: '/guide/contributing' },

@@ -28,6 +28,16 @@ export {
 export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
 export { loadFeatureExtractor } from './pipelines/load-extractor.js';
 export {
+  labelsPath,
+  mergeShards,
+  parseShard,
+  readShardInfo,
+  type ShardInfo,
+  shardRange,
+  sliceSource,
+  writeShardInfo,
+} from './pipelines/shards.js';
+export {
   type PresetOptions,
   type PresetOptionsInput,
   presetOptionsSchema,
@@ -38,6 +48,28 @@ export {
 export { createProgram } from './program.js';
 export { createProgress, type ProgressReporter } from './progress.js';
 export { runCli } from './run-cli.js';
+export {
+  type QueuedStageOptions,
+  type QueuedStageResult,
+  runQueuedStage,
+} from './scale/producer.js';
+export { DEFAULT_REDIS_URL, redisConnection } from './scale/redis.js';
+export { ShardFailedError } from './scale/shard-failed-error.js';
+export {
+  parseShardJob,
+  runShardProcess,
+  type ShardJobData,
+  ShardProcessError,
+  type ShardProcessOptions,
+} from './scale/shard-job.js';
+export {
+  checkStageArguments,
+  SHARDED_STAGES,
+  type ShardedStage,
+  shardOutPath,
+  stageOf,
+} from './scale/stages.js';
+export { runWorker, type WorkerOptions } from './scale/worker.js';
 export { clipGlobalNorm } from './training/clip.js';
 export { learningRateAt, type Schedule, scheduleSchema } from './training/schedule.js';
 export { Sgd, type SgdOptions } from './training/sgd.js';

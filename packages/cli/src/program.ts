@@ -3,8 +3,10 @@ import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
+import { registerFeatureCommands } from './commands/features.js';
 import { registerListCommand } from './commands/list.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerScaleCommands } from './commands/scale.js';
 import { registerTrainingCommands } from './commands/train.js';
 import type { CliIo } from './io.js';
 import { VERSION } from './version.js';
@@ -17,13 +19,17 @@ export function createProgram(io: CliIo): Command {
     .showHelpAfterError()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+    .exitOverride()
+    // Options after a subcommand belong to it (bct queue passes a stage's options through).
+    .enablePositionalOptions();
   registerEnvCommand(program, io);
   registerDataCommands(program, io);
   registerEvalCommands(program, io);
   registerModelsCommand(program, io);
   registerListCommand(program, io);
   registerTrainingCommands(program, io);
+  registerFeatureCommands(program, io);
+  registerScaleCommands(program, io, createProgram);
   registerDemoCommand(program, io);
   return program;
 }

@@ -18,7 +18,8 @@ function formatSeconds(seconds: number): string {
 
 /**
  * A progress reporter for `label` (e.g. `split`), writing through `io.stderr` so stdout stays
- * clean for `--json`. `now` is injectable for tests.
+ * clean for `--json`, or sending every update to `io.progress` when it is set (a shard run by
+ * `bct worker`). `now` is injectable for tests.
  */
 export function createProgress(
   io: CliIo,
@@ -39,6 +40,10 @@ export function createProgress(
   return {
     update(done, total) {
       last = [done, total];
+      if (io.progress !== undefined) {
+        io.progress(label, done, total);
+        return;
+      }
       if (now() - lastPrint >= 1000) {
         lastPrint = now();
         io.stderr(line(done, total));

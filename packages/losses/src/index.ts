@@ -71,7 +71,12 @@ export {
   lceClassCentres,
 } from './offline/class-boundaries.js';
 export { type ClassChunk, classChunks } from './offline/class-chunks.js';
-export { type DenoiseOptions, type DenoiseResult, denoiseCredible } from './offline/denoise.js';
+export {
+  classShardRows,
+  type DenoiseOptions,
+  type DenoiseResult,
+  denoiseCredible,
+} from './offline/denoise.js';
 export type { FeatureSource } from './offline/feature-rows.js';
 export { classPrototypes, type PrototypeOptions } from './offline/prototypes.js';
 export { type RefineOptions, refinePrototypes } from './offline/refine-prototypes.js';

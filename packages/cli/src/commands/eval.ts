@@ -19,6 +19,7 @@ import { embedIjbcImages } from '../pipelines/ijbc-images.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
+import { registerIjbcEmbedCommand } from './ijbc-embed.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
 export function formatIjbcReport(report: IjbcVerificationReport): string {
@@ -54,11 +55,12 @@ export function formatIdentificationReport(report: IjbcIdentificationReport): st
   return `${['IJB-C 1:N identification (%), G1 and G2 combined; cross: old gallery, new probes', ...formatTable(header, rows)].join('\n')}\n`;
 }
 
-/** Registers `bct eval ijbc`. */
+/** Registers `bct eval ijbc` and `bct eval ijbc-embed`. */
 export function registerEvalCommands(program: Command, io: CliIo): void {
   const evaluate = program
     .command('eval')
     .description('evaluate features: IJB-C verification (self, cross and old tests)');
+  registerIjbcEmbedCommand(evaluate, io);
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')

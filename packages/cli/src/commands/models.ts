@@ -1,7 +1,7 @@
 import { type BackboneSpec, backbones, resolveBackboneConfig } from '@bctkit/backbones';
-import { InvalidConfigError } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { CliIo } from '../io.js';
+import { positiveNumber } from '../option-parsers.js';
 import { formatTable } from '../table.js';
 
 /** One row of `bct models`. */
@@ -31,15 +31,6 @@ export function listModels(options: Record<string, unknown> = {}): ModelRow[] {
     };
   });
   return rows.sort((a, b) => a.parameters - b.parameters);
-}
-
-function positiveNumber(flag: string) {
-  return (value: string): number => {
-    const number = Number(value);
-    if (!Number.isFinite(number) || number <= 0)
-      throw new InvalidConfigError(flag, `expected a positive number, got '${value}'`);
-    return number;
-  };
 }
 
 /** Registers `bct models`. */

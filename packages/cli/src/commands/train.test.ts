@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '@bctkit/tensor-ops';
-import { expectAllClose } from '@bctkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBct as bct } from '../testing/run-bct.js';
 import { applyOverrides } from './train.js';
@@ -68,6 +67,8 @@ describe('bct train / extract / denoise / prototypes', () => {
       JSON.stringify(data),
       '--out',
       features,
+      '--batch-size',
+      '8',
       '--backend',
       'cpu',
     );
@@ -93,6 +94,8 @@ describe('bct train / extract / denoise / prototypes', () => {
         path,
         '--shard',
         `${i}/3`,
+        '--batch-size',
+        '8',
         '--backend',
         'cpu',
       );
@@ -101,11 +104,19 @@ describe('bct train / extract / denoise / prototypes', () => {
     const merged = join(work, 'merged.npy');
     const merge = await bct('merge', ...shards, '--out', merged);
     expect(merge.code, merge.stderr).toBe(0);
-    // Equal to one extraction up to float rounding: BLAS products may round a row differently
-    // in a batch of another size (the JavaScript kernels give the same bytes).
-    const [whole, joined] = [await readNpy(features), await readNpy(merged)];
-    expect([joined.rows, joined.cols]).toEqual([whole.rows, whole.cols]);
-    expectAllClose(joined.data, whole.data, { atol: 1e-5, rtol: 1e-5 });
+    // Shards hold whole batches (5 of 8 rows here: rows 0-8, 8-24, 24-40), so they make the same
+    // batches as one extraction and the merged file is byte-identical to it.
+    expect(merge.stdout).toMatch(/40 x 8 extract rows from 3 shards/);
+    expect(
+      await Promise.all(
+        shards.map(async (path) => JSON.parse(await readFile(`${path}.shard.json`, 'utf8'))),
+      ),
+    ).toEqual([
+      { stage: 'extract', shard: 0, of: 3, start: 0, end: 8, total: 40 },
+      { stage: 'extract', shard: 1, of: 3, start: 8, end: 24, total: 40 },
+      { stage: 'extract', shard: 2, of: 3, start: 24, end: 40, total: 40 },
+    ]);
+    expect((await readFile(merged)).equals(await readFile(features))).toBe(true);
     expect(await readFile(join(work, 'merged.labels.txt'), 'utf8')).toBe(
       await readFile(join(work, 'old-features.labels.txt'), 'utf8'),
     );
@@ -121,6 +132,22 @@ describe('bct train / extract / denoise / prototypes', () => {
       join(work, 'x.npy'),
     );
     expect(twice.stderr).toMatch(/shard 0\/3 is given twice/);
+    // More shards than batches: the empty ones still write a (0-row) file for bct merge.
+    const empty = await bct(
+      'extract',
+      '--model',
+      join(work, 'old', 'checkpoint'),
+      '--data',
+      JSON.stringify(data),
+      '--out',
+      join(work, 'empty.npy'),
+      '--shard',
+      '0/6',
+      '--batch-size',
+      '16',
+    );
+    expect(empty.stdout, empty.stderr).toMatch(/0 x 8 features \(shard 0\/6 is empty\)/);
+    expect((await readNpy(join(work, 'empty.npy'))).rows).toBe(0);
     const badShard = await bct(
       'extract',
       '--model',
@@ -145,6 +172,45 @@ describe('bct train / extract / denoise / prototypes', () => {
     );
     expect(denoise.code, denoise.stderr).toBe(0);
     expect(denoise.stdout).toMatch(/kept 36, dropped 4/); // ceil(0.9 * 10) = 9 of 10 per class
+    // In 3 shards of whole classes (rows 0-20, 20-30, 30-40), merged: the same flags file.
+    const flagShards = [0, 1, 2].map((i) => join(work, `credible-${i}.npy`));
+    for (const [i, path] of flagShards.entries()) {
+      const part = await bct(
+        'denoise',
+        '--features',
+        features,
+        '--labels',
+        join(work, 'old-features.labels.txt'),
+        '--out',
+        path,
+        '--shard',
+        `${i}/3`,
+      );
+      expect(part.stdout, part.stderr).toMatch(
+        i === 0 ? /kept 18, dropped 2/ : /kept 9, dropped 1/,
+      );
+    }
+    const flagsMerge = await bct(
+      'merge',
+      ...flagShards,
+      '--out',
+      join(work, 'credible-merged.npy'),
+    );
+    expect(flagsMerge.stdout).toMatch(/40 x 1 denoise rows from 3 shards/);
+    expect(
+      (await readFile(join(work, 'credible-merged.npy'))).equals(
+        await readFile(join(work, 'credible.npy')),
+      ),
+    ).toBe(true);
+    const mixed = await bct(
+      'merge',
+      flagShards[0]!,
+      shards[1]!,
+      shards[2]!,
+      '--out',
+      join(work, 'x.npy'),
+    );
+    expect(mixed.stderr).toMatch(/is extract shard 1\/3 of 40 rows, .* is denoise of 3 shards/);
     const prototypes = await bct(
       'prototypes',
       '--features',

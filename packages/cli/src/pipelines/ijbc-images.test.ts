@@ -112,6 +112,42 @@ describe('bct eval ijbc --root (from images)', () => {
     backbone.dispose();
   });
 
+  it('bct eval ijbc-embed in 3 shards, merged, is byte-identical to one run and to --save-features', async () => {
+    const embed = (...extra: string[]) =>
+      bct(
+        'eval',
+        'ijbc-embed',
+        '--root',
+        root,
+        '--model',
+        join(work, 'new'),
+        '--batch-size',
+        '50',
+        ...extra,
+      );
+    const whole = await embed('--out', join(work, 'embed.npy'));
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toMatch(/344 x 8 IJB-C features/);
+    const wholeBytes = await readFile(join(work, 'embed.npy'));
+    expect(wholeBytes.equals(await readFile(join(work, 'features', 'new.npy')))).toBe(true);
+    const shards = [0, 1, 2].map((i) => join(work, `embed-${i}.npy`));
+    for (const [i, path] of shards.entries()) {
+      const part = await embed('--out', path, '--shard', `${i}/3`);
+      expect(part.code, part.stderr).toBe(0);
+    }
+    // 7 batches of 50 over 3 shards: rows 0-100, 100-200, 200-344.
+    expect((await readNpy(shards[0]!)).rows).toBe(100);
+    expect((await readNpy(shards[2]!)).rows).toBe(144);
+    const merge = await bct(
+      'merge',
+      ...shards.toReversed(),
+      '--out',
+      join(work, 'embed-merged.npy'),
+    );
+    expect(merge.stdout).toMatch(/344 x 8 ijbc-embed rows from 3 shards/);
+    expect((await readFile(join(work, 'embed-merged.npy'))).equals(wholeBytes)).toBe(true);
+  });
+
   it('asks for a model, refuses --features with --root, and names a missing image', async () => {
     const noModel = await bct('eval', 'ijbc', '--root', root);
     expect(noModel.code).not.toBe(0);

@@ -16,6 +16,9 @@ export interface IjbcImageOptions {
   readonly batchSize?: number;
   /** Flip-test (image plus mirror), as insightface's evaluation. Default true. */
   readonly flip?: boolean;
+  /** Embed only rows `[start, end)` of the landmark file (a shard). Default: every row. */
+  readonly start?: number;
+  readonly end?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -36,14 +39,30 @@ export async function embedIjbcImages(options: IjbcImageOptions): Promise<HostMa
       undefined,
       `alignment needs a square model input, got ${height}x${width}`,
     );
-  const total = meta.names.length;
+  const first = options.start ?? 0;
+  const last = options.end ?? meta.names.length;
+  if (
+    !(
+      Number.isInteger(first) &&
+      Number.isInteger(last) &&
+      0 <= first &&
+      first <= last &&
+      last <= meta.names.length
+    )
+  )
+    throw new DatasetFormatError(
+      options.root,
+      undefined,
+      `rows ${first} to ${last} are not within the ${meta.names.length} images of the landmark file`,
+    );
+  const total = last - first;
   const batchSize = options.batchSize ?? 64;
   async function* batches(): AsyncGenerator<ImageBatch> {
     for (let start = 0; start < total; start += batchSize) {
       const count = Math.min(batchSize, total - start);
       const pixels = new Float32Array(count * height * width * channels);
       for (let item = 0; item < count; item++) {
-        const index = start + item;
+        const index = first + start + item;
         const path = join(options.root, 'loose_crop', meta.names[index]!);
         let image: ReturnType<typeof decodeImage>;
         try {

@@ -1,16 +1,30 @@
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import type { DatasetSource } from '@bctkit/datasets';
-import { InvalidConfigError, readNpy, writeFileAtomic, writeNpy } from '@bctkit/tensor-ops';
+import {
+  DatasetFormatError,
+  type HostMatrix,
+  InvalidConfigError,
+  NpyFile,
+  writeFileAtomic,
+  writeNpy,
+} from '@bctkit/tensor-ops';
 
-/** Shard `i` of `n` of `total` rows: a contiguous range, sizes differing by at most one. */
+/**
+ * Shard `i` of `n` of `total` rows: a contiguous range. With `align` (the batch size), every
+ * boundary but the last is a multiple of it, so a shard's batches are exactly the batches a
+ * single run would make, and the merged result equals a single run bit for bit.
+ */
 export function shardRange(
   total: number,
   shard: number,
   of: number,
+  align = 1,
 ): { start: number; end: number } {
   if (!Number.isInteger(of) || of < 1 || !Number.isInteger(shard) || shard < 0 || shard >= of)
     throw new InvalidConfigError('--shard', `expected i/N with 0 <= i < N, got ${shard}/${of}`);
-  return { start: Math.floor((shard * total) / of), end: Math.floor(((shard + 1) * total) / of) };
+  const units = Math.ceil(total / align);
+  const boundary = (index: number) => Math.min(total, Math.floor((index * units) / of) * align);
+  return { start: boundary(shard), end: boundary(shard + 1) };
 }
 
 /** Parses `--shard i/N`. */
@@ -39,50 +53,76 @@ export function sliceSource(source: DatasetSource, start: number, end: number): 
   };
 }
 
-/** What a shard's sidecar file (`<features>.shard.json`) records. */
+/** What a shard's sidecar file (`<out>.shard.json`) records. */
 export interface ShardInfo {
+  /** The stage that wrote it: `extract`, `ijbc-embed` or `denoise`. */
+  readonly stage: string;
   readonly shard: number;
   readonly of: number;
+  /** The rows of the whole result this shard holds, `[start, end)`. */
   readonly start: number;
   readonly end: number;
+  /** Rows of the whole result. */
   readonly total: number;
 }
 
-/** Writes the sidecar of a shard's features file. */
-export async function writeShardInfo(featuresPath: string, info: ShardInfo): Promise<void> {
-  await writeFileAtomic(`${featuresPath}.shard.json`, `${JSON.stringify(info)}\n`);
+/** `features.npy` becomes `features.labels.txt`. */
+export function labelsPath(npyPath: string): string {
+  return `${npyPath.replace(/\.npy$/, '')}.labels.txt`;
+}
+
+/** Writes the sidecar of a shard's output file. */
+export async function writeShardInfo(outPath: string, info: ShardInfo): Promise<void> {
+  await writeFileAtomic(`${outPath}.shard.json`, `${JSON.stringify(info)}\n`);
+}
+
+/** Reads the sidecar of a shard's output file, or says why it cannot. */
+export async function readShardInfo(outPath: string): Promise<ShardInfo> {
+  const path = `${outPath}.shard.json`;
+  let info: Partial<ShardInfo>;
+  try {
+    info = JSON.parse(await readFile(path, 'utf8')) as Partial<ShardInfo>;
+  } catch (cause) {
+    throw new InvalidConfigError(
+      outPath,
+      `no readable shard record ${path}: ${(cause as Error).message}`,
+    );
+  }
+  for (const key of ['shard', 'of', 'start', 'end', 'total'] as const)
+    if (!Number.isInteger(info[key]))
+      throw new DatasetFormatError(path, undefined, `'${key}' is missing or not an integer`);
+  return { stage: 'extract', ...info } as ShardInfo;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
- * Merges the feature shards of one extraction into the full `.npy` and labels file. Refuses a
- * missing or duplicated shard, shards from different splits, and shapes that disagree, naming
- * the files.
+ * Merges the shards of one sharded stage (`bct extract`, `bct eval ijbc-embed`, `bct denoise`
+ * with `--shard`) into the whole `.npy`, and the labels files when the shards have them.
+ * Refuses a missing or repeated shard, shards of different runs or stages, rows that do not
+ * tile the whole, and shapes that disagree, naming the files. Writes nothing on refusal.
  */
-export async function mergeFeatureShards(
+export async function mergeShards(
   shardPaths: readonly string[],
   out: string,
-): Promise<{ rows: number; cols: number }> {
+): Promise<{ rows: number; cols: number; stage: string }> {
+  if (shardPaths.length === 0) throw new InvalidConfigError('shards', 'no shard files given');
   const shards: (ShardInfo & { path: string })[] = [];
-  for (const path of shardPaths) {
-    let info: ShardInfo;
-    try {
-      info = JSON.parse(await readFile(`${path}.shard.json`, 'utf8')) as ShardInfo;
-    } catch (cause) {
-      throw new InvalidConfigError(
-        path,
-        `no readable shard record ${path}.shard.json: ${(cause as Error).message}`,
-      );
-    }
-    shards.push({ ...info, path });
-  }
-  if (shards.length === 0) throw new InvalidConfigError('shards', 'no shard files given');
-  const { of, total } = shards[0]!;
+  for (const path of shardPaths) shards.push({ ...(await readShardInfo(path)), path });
+  const { of, total, stage } = shards[0]!;
   const seen = new Map<number, string>();
   for (const shard of shards) {
-    if (shard.of !== of || shard.total !== total)
+    if (shard.of !== of || shard.total !== total || shard.stage !== stage)
       throw new InvalidConfigError(
         shard.path,
-        `is shard ${shard.shard}/${shard.of} of ${shard.total} rows, ${shards[0]!.path} is of ${of} shards of ${total} rows`,
+        `is ${shard.stage} shard ${shard.shard}/${shard.of} of ${shard.total} rows, ${shards[0]!.path} is ${stage} of ${of} shards of ${total} rows`,
       );
     const other = seen.get(shard.shard);
     if (other !== undefined)
@@ -99,16 +139,42 @@ export async function mergeFeatureShards(
       `missing shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${of}`).join(', ')}`,
     );
   shards.sort((a, b) => a.shard - b.shard);
-  const parts = [];
-  const labelParts: string[] = [];
-  let cols = -1;
+  let next = 0;
   for (const shard of shards) {
-    const matrix = await readNpy(shard.path);
-    const expected = shardRange(total, shard.shard, of);
-    if (matrix.rows !== expected.end - expected.start)
+    if (shard.start !== next || shard.end < shard.start)
       throw new InvalidConfigError(
         shard.path,
-        `has ${matrix.rows} rows, shard ${shard.shard}/${of} of ${total} needs ${expected.end - expected.start}`,
+        `holds rows ${shard.start} to ${shard.end}, the shard before it ended at row ${next}`,
+      );
+    next = shard.end;
+  }
+  if (next !== total)
+    throw new InvalidConfigError(
+      shards[of - 1]!.path,
+      `ends at row ${next}, the whole has ${total} rows`,
+    );
+  const withLabels = await Promise.all(shards.map((shard) => exists(labelsPath(shard.path))));
+  if (withLabels.some((has) => has !== withLabels[0]))
+    throw new InvalidConfigError(
+      shards[withLabels.indexOf(!withLabels[0])]!.path,
+      `${withLabels[0] ? 'has no' : 'has a'} labels file, ${shards[0]!.path} ${withLabels[0] ? 'has one' : 'has none'}`,
+    );
+  const parts = [];
+  let cols = -1;
+  let vector = false;
+  for (const shard of shards) {
+    const file = await NpyFile.open(shard.path);
+    let matrix: HostMatrix;
+    try {
+      vector = file.header.shape.length === 1;
+      matrix = await file.readRows();
+    } finally {
+      await file.close();
+    }
+    if (matrix.rows !== shard.end - shard.start)
+      throw new InvalidConfigError(
+        shard.path,
+        `has ${matrix.rows} rows, its record says rows ${shard.start} to ${shard.end}`,
       );
     if (cols >= 0 && matrix.cols !== cols)
       throw new InvalidConfigError(
@@ -117,21 +183,21 @@ export async function mergeFeatureShards(
       );
     cols = matrix.cols;
     parts.push(matrix);
-    labelParts.push(
-      (await readFile(`${shard.path.replace(/\.npy$/, '')}.labels.txt`, 'utf8')).trimEnd(),
-    );
   }
+  const labelParts: string[] = [];
+  if (withLabels[0])
+    for (const shard of shards)
+      labelParts.push((await readFile(labelsPath(shard.path), 'utf8')).trimEnd());
   const data = new Float32Array(total * cols);
   let offset = 0;
   for (const part of parts) {
     data.set(part.data, offset);
     offset += part.data.length;
   }
-  await writeNpy(out, { data, rows: total, cols });
-  const labels = labelParts.filter((part) => part.length > 0).join('\n');
-  await writeFileAtomic(
-    `${out.replace(/\.npy$/, '')}.labels.txt`,
-    labels.length > 0 ? `${labels}\n` : '',
-  );
-  return { rows: total, cols };
+  await writeNpy(out, { data, rows: total, cols }, vector ? [total] : [total, cols]);
+  if (withLabels[0]) {
+    const labels = labelParts.filter((part) => part.length > 0).join('\n');
+    await writeFileAtomic(labelsPath(out), labels.length > 0 ? `${labels}\n` : '');
+  }
+  return { rows: total, cols, stage };
 }

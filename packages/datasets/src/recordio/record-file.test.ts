@@ -100,6 +100,14 @@ describe('RecordFile on a .rec written by an independent (Python) writer', () =>
     await expectFormatError(file.read(292), /starts with a continuation part/);
   });
 
+  it('names a file it cannot open', async () => {
+    const missing = join(tmpdir(), 'bctkit-no-such-dir', 'train.rec');
+    const error = await RecordFile.open(missing).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DatasetFormatError);
+    expect((error as DatasetFormatError).file).toBe(missing);
+    expect((error as Error).message).toMatch(/cannot open the record file: ENOENT/);
+  });
+
   it('reports a truncated file instead of reading past its end', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'bctkit-rec-'));
     const path = join(directory, 'cut.rec');

@@ -56,7 +56,17 @@ export class RecordFile {
 
   /** Opens a `.rec` file. */
   static async open(path: string): Promise<RecordFile> {
-    const handle = await open(path, 'r');
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (cause) {
+      throw new DatasetFormatError(
+        path,
+        undefined,
+        `cannot open the record file: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
     const { size } = await handle.stat();
     return new RecordFile(path, handle, size);
   }

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { DatasetFormatError } from '@bctkit/tensor-ops';
 import { describe, expect, it } from 'vitest';
-import { parseIdx } from './idx-file.js';
+import { parseIdx, readIdxFile } from './idx-file.js';
 
 /** An IDX file built by hand: 00 00 08 <ndims>, big-endian dims, data. */
 function idx(shape: number[], data: number[]): Uint8Array {
@@ -36,5 +36,13 @@ describe('parseIdx', () => {
 
   it('is what readIdxFile gets after gunzip', () => {
     expect(gzipSync(idx([1], [5]))[0]).toBe(0x1f);
+  });
+});
+
+describe('readIdxFile', () => {
+  it('names a file it cannot read', async () => {
+    await expect(readIdxFile('/no/such/dir/train-images-idx3-ubyte')).rejects.toThrow(
+      /\/no\/such\/dir\/train-images-idx3-ubyte: cannot read the IDX file: ENOENT/,
+    );
   });
 });

@@ -65,7 +65,19 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
 
 /** Reads an IDX file, gunzipping it first when it is gzip-compressed (`*-ubyte.gz`). */
 export async function readIdxFile(path: string, options: ReadIdxOptions = {}): Promise<IdxArray> {
-  const raw = new Uint8Array(await readFile(path));
+  let raw: Uint8Array;
+  try {
+    raw = new Uint8Array(await readFile(path));
+  } catch (cause) {
+    throw new DatasetFormatError(
+      path,
+      undefined,
+      `cannot read the IDX file: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
   let bytes = raw;
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
     try {

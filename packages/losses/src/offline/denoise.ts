@@ -6,16 +6,44 @@ import { BLOCK_ROWS, type FeatureSource, openFeatures } from './feature-rows.js'
 export interface DenoiseOptions {
   /** Keep ratio T: the `ceil(T * n)` samples of each class closest to its mean. Default 0.9. */
   readonly ratio?: number;
-  /** Called with the rows done so far (two passes: 2 x rows in all). */
+  /** Called with the rows done so far (two passes: every row, then the rows of `range`). */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Only the classes of shard `index` of `of`: those whose first row lies in rows
+   * `[floor(index N / of), floor((index + 1) N / of))`. The column norms still come from every
+   * row, so each shard's flags equal the single run's. Default: every class.
+   */
+  readonly shard?: { readonly index: number; readonly of: number };
 }
 
 /** Result of {@link denoiseCredible}. */
 export interface DenoiseResult {
-  /** 1 for a credible old feature, 0 for a noisy one, per dataset row. */
+  /** 1 for a credible old feature, 0 for a noisy one (or one outside `range`), per dataset row. */
   readonly credible: Uint8Array;
   readonly kept: number;
   readonly dropped: number;
+  /** The rows whose flags this run decided, `[start, end)`: every row unless `shard` was given. */
+  readonly range: { readonly start: number; readonly end: number };
+}
+
+/**
+ * The rows of shard `index` of `of` when classes are kept whole: from the first class starting
+ * at or after the shard's even split point to the first class of the next shard. The shards tile
+ * the rows exactly.
+ */
+export function classShardRows(
+  chunks: readonly { readonly start: number; readonly end: number }[],
+  rows: number,
+  index: number,
+  of: number,
+): { start: number; end: number } {
+  if (!Number.isInteger(of) || of < 1 || !Number.isInteger(index) || index < 0 || index >= of)
+    throw new InvalidConfigError('shard', `expected 0 <= index < of, got ${index}/${of}`);
+  const firstClassFrom = (row: number) => chunks.find((chunk) => chunk.start >= row)?.start ?? rows;
+  return {
+    start: firstClassFrom(Math.floor((index * rows) / of)),
+    end: index + 1 === of ? rows : firstClassFrom(Math.floor(((index + 1) * rows) / of)),
+  };
 }
 
 /**
@@ -43,9 +71,14 @@ export async function denoiseCredible(
   const ratio = options.ratio ?? 0.9;
   if (!(ratio > 0 && ratio <= 1))
     throw new InvalidConfigError('ratio', `must be in (0, 1], got ${ratio}`);
-  const chunks = classChunks(labels);
+  const allChunks = classChunks(labels);
   const reader = await openFeatures(features, labels.length);
   const { rows, cols } = reader;
+  const range =
+    options.shard === undefined
+      ? { start: 0, end: rows }
+      : classShardRows(allChunks, rows, options.shard.index, options.shard.of);
+  const chunks = allChunks.filter((chunk) => chunk.start >= range.start && chunk.end <= range.end);
   const credible = new Uint8Array(rows);
   try {
     // Pass 1: column norms of the row-normalised features (float64 accumulation).
@@ -61,7 +94,7 @@ export async function denoiseCredible(
         for (let col = 0; col < cols; col++)
           columnSquares[col]! += (block.data[base + col]! * inverse) ** 2;
       }
-      options.onProgress?.(end, 2 * rows);
+      options.onProgress?.(end, rows + range.end - range.start);
     }
     const columnScale = columnSquares.map((squares) => (squares > 0 ? 1 / Math.sqrt(squares) : 0));
 
@@ -95,11 +128,11 @@ export async function denoiseCredible(
         (a, b) => distances[a]! - distances[b]! || a - b,
       );
       for (let rank = 0; rank < keep; rank++) credible[start + order[rank]!] = 1;
-      options.onProgress?.(rows + end, 2 * rows);
+      options.onProgress?.(rows + end - range.start, rows + range.end - range.start);
     }
   } finally {
     await reader.close();
   }
   const kept = credible.reduce((total, flag) => total + flag, 0);
-  return { credible, kept, dropped: rows - kept };
+  return { credible, kept, dropped: range.end - range.start - kept, range };
 }

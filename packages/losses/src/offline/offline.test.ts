@@ -6,7 +6,7 @@ import { expectAllClose } from '@bctkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import fixture from '../fixtures/reference.json' with { type: 'json' };
 import { advBctClassBoundaries, lceClassCentres } from './class-boundaries.js';
-import { denoiseCredible } from './denoise.js';
+import { classShardRows, denoiseCredible } from './denoise.js';
 import { classPrototypes } from './prototypes.js';
 import { refinePrototypes } from './refine-prototypes.js';
 
@@ -36,6 +36,47 @@ describe('denoiseCredible (MixBCT)', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  it('in shards of whole classes, tiles the rows and together flags what the reference flags', async () => {
+    const { features, labels, dim, ratio, credible } = fixture.denoise;
+    for (const of of [1, 2, 3, 7]) {
+      const flags: number[] = [];
+      let next = 0;
+      for (let index = 0; index < of; index++) {
+        const part = await denoiseCredible(matrix(features, dim), labels, {
+          ratio,
+          shard: { index, of },
+        });
+        expect(part.range.start).toBe(next);
+        // A shard starts where a class starts (or at the end).
+        const { start, end } = part.range;
+        expect(start === 0 || start === labels.length || labels[start] !== labels[start - 1]).toBe(
+          true,
+        );
+        flags.push(...part.credible.subarray(start, end));
+        expect(part.kept + part.dropped).toBe(end - start);
+        next = end;
+      }
+      expect(next).toBe(labels.length);
+      expect(flags).toEqual(credible);
+    }
+  });
+
+  it('splits classes into shards by their first row (hand-worked)', () => {
+    // Classes start at rows 0, 2, 7, 8 of 10: split points 0, 3.33, 6.67 for three shards.
+    const chunks = [
+      { start: 0, end: 2 },
+      { start: 2, end: 7 },
+      { start: 7, end: 8 },
+      { start: 8, end: 10 },
+    ];
+    expect([0, 1, 2].map((index) => classShardRows(chunks, 10, index, 3))).toEqual([
+      { start: 0, end: 7 },
+      { start: 7, end: 7 },
+      { start: 7, end: 10 },
+    ]);
+    expect(() => classShardRows(chunks, 10, 3, 3)).toThrow(/0 <= index < of/);
   });
 
   it('keeps every sample of classes with 9 or fewer (ceil(0.9 n) = n)', async () => {

@@ -1,0 +1,238 @@
+import { readFile } from 'node:fs/promises';
+import { extractFeatures, writeFeatures } from '@bctkit/backbones';
+import { createDataLoader, openSource } from '@bctkit/datasets';
+import { classPrototypes, denoiseCredible } from '@bctkit/losses';
+import { InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
+import type { Command } from 'commander';
+import { activateBackend } from '../backend.js';
+import type { CliIo } from '../io.js';
+import { positiveInteger } from '../option-parsers.js';
+import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
+import {
+  mergeShards,
+  parseShard,
+  shardRange,
+  sliceSource,
+  writeShardInfo,
+} from '../pipelines/shards.js';
+import { createProgress } from '../progress.js';
+
+/** Reads a JSON value given inline or as a file path. */
+async function jsonArgument(flag: string, value: string): Promise<Record<string, unknown>> {
+  let text = value;
+  if (!value.trim().startsWith('{')) {
+    try {
+      text = await readFile(value, 'utf8');
+    } catch (cause) {
+      throw new InvalidConfigError(
+        flag,
+        `expected inline JSON or a JSON file, cannot read '${value}': ${(cause as Error).message}`,
+      );
+    }
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (cause) {
+    throw new InvalidConfigError(
+      flag,
+      `expected a JSON object or a JSON file: ${(cause as Error).message}`,
+    );
+  }
+}
+
+async function readLabels(path: string): Promise<Int32Array> {
+  const text = await readFile(path, 'utf8');
+  return Int32Array.from(text.trim().split('\n'), (line, index) => {
+    const label = Number(line);
+    if (!Number.isInteger(label))
+      throw new InvalidConfigError(path, `line ${index + 1} is not a label: '${line}'`);
+    return label;
+  });
+}
+
+/** Registers `bct extract`, `bct merge`, `bct denoise` and `bct prototypes`. */
+export function registerFeatureCommands(program: Command, io: CliIo): void {
+  program
+    .command('extract')
+    .description('features of a model over a dataset, in file order, as .npy plus labels')
+    .requiredOption('--model <path>', 'checkpoint directory, or an external model config .json')
+    .requiredOption('--data <json>', 'dataset source config, inline JSON or a JSON file')
+    .requiredOption('--out <npy>', 'features file; labels go to <name>.labels.txt')
+    .option('--flip', 'flip-test: add the embedding of the mirror image')
+    .option(
+      '--shard <i/N>',
+      'extract only shard i of N (contiguous rows, whole batches); merge with bct merge',
+    )
+    .option(
+      '--batch-size <n>',
+      'images per batch (default 128)',
+      positiveInteger('--batch-size'),
+      128,
+    )
+    .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
+    .action(
+      async (options: {
+        model: string;
+        data: string;
+        out: string;
+        flip?: boolean;
+        shard?: string;
+        batchSize: number;
+        backend: string;
+      }) => {
+        const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+        await activateBackend(io, options.backend, 'inference');
+        const whole = await openSource(
+          (await jsonArgument('--data', options.data)) as { type: string },
+          '--data',
+        );
+        // Whole batches per shard: the merged shards then equal one run bit for bit.
+        const range =
+          shard === undefined
+            ? undefined
+            : shardRange(whole.size, shard.shard, shard.of, options.batchSize);
+        const source = range === undefined ? whole : sliceSource(whole, range.start, range.end);
+        const extractor = await loadFeatureExtractor(options.model);
+        const [height, width, channels] = extractor.inputShape;
+        if (whole.size === 0) {
+          extractor.dispose();
+          await whole.close();
+          throw new InvalidConfigError('--data', 'the dataset is empty');
+        }
+        if (source.size === 0 && shard !== undefined && range !== undefined) {
+          // More shards than batches: this one holds no rows, and says so for bct merge.
+          const dim = extractor.embeddingDim;
+          extractor.dispose();
+          await source.close();
+          const empty = new Int32Array(0);
+          await writeFeatures(options.out, {
+            features: new Float32Array(0),
+            count: 0,
+            dim,
+            labels: empty,
+            indices: empty,
+          });
+          await writeShardInfo(options.out, {
+            stage: 'extract',
+            ...shard,
+            ...range,
+            total: whole.size,
+          });
+          io.stdout(
+            `0 x ${dim} features (shard ${shard.shard}/${shard.of} is empty): ${options.out}\n`,
+          );
+          return;
+        }
+        const loader = await createDataLoader(source, {
+          batchSize: options.batchSize,
+          shuffle: false,
+          channels,
+        });
+        if (loader.imageShape[0] !== height || loader.imageShape[1] !== width)
+          throw new InvalidConfigError(
+            '--data',
+            `images are ${loader.imageShape[0]}x${loader.imageShape[1]}, the model takes ${height}x${width}`,
+          );
+        const progress = createProgress(io, 'extract', 'images');
+        try {
+          const features = await extractFeatures(extractor, loader.batches(0), {
+            flip: options.flip ?? false,
+            total: source.size,
+            onProgress: (done) => progress.update(done, source.size),
+          });
+          progress.finish();
+          const labels = await writeFeatures(options.out, features);
+          if (shard !== undefined && range !== undefined)
+            await writeShardInfo(options.out, {
+              stage: 'extract',
+              ...shard,
+              ...range,
+              total: whole.size,
+            });
+          io.stdout(
+            `${features.count} x ${features.dim} features: ${options.out}, labels: ${labels}\n`,
+          );
+        } finally {
+          extractor.dispose();
+          await loader.close();
+          await source.close();
+        }
+      },
+    );
+
+  program
+    .command('merge')
+    .description(
+      'merge the shards of a sharded bct extract, eval ijbc-embed or denoise into one .npy',
+    )
+    .argument('<shards...>', 'shard files, each with its .shard.json (and .labels.txt, if any)')
+    .requiredOption('--out <npy>', 'merged file; labels (if any) go to <name>.labels.txt')
+    .action(async (shards: string[], options: { out: string }) => {
+      const { rows, cols, stage } = await mergeShards(shards, options.out);
+      io.stdout(`${rows} x ${cols} ${stage} rows from ${shards.length} shards: ${options.out}\n`);
+    });
+
+  program
+    .command('denoise')
+    .description(
+      "MixBCT's credible-feature denoising: keep each class's ceil(T n) features closest to its mean",
+    )
+    .requiredOption('--features <npy>', 'old-model features of the training set, [N, d]')
+    .requiredOption(
+      '--labels <txt>',
+      'one label per line (bct extract writes it), classes contiguous',
+    )
+    .requiredOption(
+      '--out <npy>',
+      'credible flags, [N] float32 0/1 ([rows of the shard] with --shard)',
+    )
+    .option('--ratio <T>', 'keep ratio (default 0.9)', (value) => Number(value), 0.9)
+    .option(
+      '--shard <i/N>',
+      'decide only the classes of shard i of N (whole classes); merge with bct merge',
+    )
+    .action(
+      async (options: {
+        features: string;
+        labels: string;
+        out: string;
+        ratio: number;
+        shard?: string;
+      }) => {
+        const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+        const labels = await readLabels(options.labels);
+        const progress = createProgress(io, 'denoise', 'rows');
+        const result = await denoiseCredible(options.features, labels, {
+          ratio: options.ratio,
+          onProgress: (done, total) => progress.update(done, total),
+          ...(shard === undefined ? {} : { shard: { index: shard.shard, of: shard.of } }),
+        });
+        progress.finish();
+        const { start, end } = result.range;
+        const flags = Float32Array.from(result.credible.subarray(start, end));
+        await writeNpy(options.out, { data: flags, rows: end - start, cols: 1 }, [end - start]);
+        if (shard !== undefined)
+          await writeShardInfo(options.out, {
+            stage: 'denoise',
+            ...shard,
+            start,
+            end,
+            total: labels.length,
+          });
+        io.stdout(`kept ${result.kept}, dropped ${result.dropped}: ${options.out}\n`);
+      },
+    );
+
+  program
+    .command('prototypes')
+    .description('BCT / UniBCT class prototypes: normalised class means of old features')
+    .requiredOption('--features <npy>', 'old-model features of the training set, [N, d]')
+    .requiredOption('--labels <txt>', 'one label per line')
+    .requiredOption('--out <npy>', 'prototypes, [classes, d]')
+    .action(async (options: { features: string; labels: string; out: string }) => {
+      const labels = await readLabels(options.labels);
+      const prototypes = await classPrototypes(options.features, labels);
+      await writeNpy(options.out, prototypes);
+      io.stdout(`${prototypes.rows} x ${prototypes.cols} prototypes: ${options.out}\n`);
+    });
+}
