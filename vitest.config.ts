@@ -25,6 +25,11 @@ export default defineConfig({
         extends: true,
         test: { name: 'tooling', include: ['tooling/**/*.test.ts'] },
       },
+      {
+        extends: true,
+        // The built documentation site in headless Chromium (pnpm test builds it first).
+        test: { name: 'docs', include: ['apps/docs/test/**/*.test.ts'] },
+      },
     ],
     testTimeout: 60_000,
     server: {

@@ -6,16 +6,24 @@ const apiSidebarFile = new URL('../api/typedoc-sidebar.json', import.meta.url);
 const apiSidebar = existsSync(apiSidebarFile)
   ? JSON.parse(readFileSync(apiSidebarFile, 'utf8'))
   : [];
+// scripts/generate-reference.mjs writes the CLI and component pages and their sidebar entries.
+const generatedSidebarFile = new URL('../reference/generated-sidebar.json', import.meta.url);
+const generated: { cli: unknown[]; components: unknown[] } = existsSync(generatedSidebarFile)
+  ? JSON.parse(readFileSync(generatedSidebarFile, 'utf8'))
+  : { cli: [], components: [] };
 
 export default defineConfig({
   title: 'bctkit',
   description: 'Backward-compatible training of embedding models on TensorFlow.js',
   cleanUrls: true,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   lastUpdated: false,
   themeConfig: {
+    logo: '/favicon.svg',
     nav: [
       { text: 'Guide', link: '/guide/getting-started' },
-      { text: 'Reference', link: '/reference/backends' },
+      { text: 'Concepts', link: '/concepts/backfill' },
+      { text: 'Reference', link: '/reference/cli/' },
       { text: 'API', link: '/api/' },
     ],
     sidebar: [
@@ -30,11 +38,21 @@ export default defineConfig({
           { text: 'Training and stages', link: '/guide/training' },
           { text: 'Scenario presets', link: '/guide/presets' },
           { text: 'Reproducing MixBCT', link: '/guide/reproduce-mixbct' },
+          { text: 'Choosing a method', link: '/guide/choosing-a-method' },
           { text: 'Choosing a backend', link: '/guide/choosing-a-backend' },
           { text: 'Scale out', link: '/guide/scale-out' },
           { text: 'Evaluating on IJB-C', link: '/guide/evaluation' },
           { text: 'Reading the report', link: '/guide/compatibility-report' },
           { text: 'Contributing', link: '/guide/contributing' },
+        ],
+      },
+      {
+        text: 'Concepts',
+        items: [
+          { text: 'The backfill problem', link: '/concepts/backfill' },
+          { text: 'Compatibility criteria', link: '/concepts/compatibility' },
+          { text: 'The four data scenarios', link: '/concepts/scenarios' },
+          { text: 'Old-model quality', link: '/concepts/old-model-quality' },
         ],
       },
       {
@@ -55,12 +73,14 @@ export default defineConfig({
         text: 'Reference',
         items: [
           { text: 'Backends', link: '/reference/backends' },
-          { text: 'bct data', link: '/reference/data-commands' },
+          { text: 'bct data overview', link: '/reference/data-commands' },
           { text: 'Verification metrics', link: '/reference/verification' },
           { text: 'Tensor operations', link: '/reference/tensor-ops' },
           { text: 'Errors', link: '/reference/errors' },
         ],
       },
+      { text: 'bct commands', collapsed: true, items: generated.cli },
+      { text: 'Components', collapsed: true, items: generated.components },
       { text: 'Benchmarks', link: '/benchmarks' },
       { text: 'API', link: '/api/', items: apiSidebar },
     ],

@@ -13,7 +13,13 @@ export {
   formatEnvironment,
 } from './commands/env.js';
 export { formatIdentificationReport, formatIjbcReport } from './commands/eval.js';
+export {
+  COMPONENT_CATEGORIES,
+  type ListedComponent,
+  listComponents,
+} from './commands/list.js';
 export { applyOverrides } from './commands/train.js';
+export { type ConfigField, configFields } from './config-fields.js';
 export { type CliIo, processIo } from './io.js';
 export {
   DEMO_EPOCHS,

@@ -204,6 +204,48 @@ describe('AdvBCT against PyTorch', () => {
   });
 });
 
+describe('NCCL queue', () => {
+  it('evicts the oldest rows: a full queue gives the loss of a queue fed only what it kept', () => {
+    const dim = 4;
+    const classes = 3;
+    const head = createHead({ type: 'arcface' }, { numClasses: classes, embeddingDim: dim });
+    const rows = (seed: number, count: number) =>
+      Array.from({ length: count * dim }, (_, i) => Math.sin(seed * 7.3 + i * 1.7));
+    const first = { old: rows(1, 3), labels: [0, 1, 2] };
+    const second = { old: rows(2, 3), labels: [2, 0, 1], embeddings: rows(3, 3) };
+    const run = (loss: NcclLoss, old: number[], labels: number[], embeddings = old) =>
+      tf.tidy(
+        () =>
+          loss
+            .loss(
+              {
+                embeddings: tf.tensor2d(embeddings, [labels.length, dim]),
+                labels: Int32Array.from(labels),
+                old: tf.tensor2d(old, [labels.length, dim]),
+              },
+              head,
+            )
+            .dataSync()[0]!,
+      );
+    // Queue of 4: after two batches of 3 it holds the first batch's last row and the second batch.
+    const full = createCompatibilityLoss({ type: 'nccl', queueSize: 4 }) as NcclLoss;
+    run(full, first.old, first.labels);
+    const evicted = run(full, second.old, second.labels, second.embeddings);
+    expect(full.queued).toBe(4);
+    const fresh = createCompatibilityLoss({ type: 'nccl', queueSize: 4 }) as NcclLoss;
+    run(fresh, first.old.slice(2 * dim), first.labels.slice(2));
+    expect(run(fresh, second.old, second.labels, second.embeddings)).toBeCloseTo(evicted, 6);
+    // A different kept row changes the loss: the comparison can fail.
+    const other = createCompatibilityLoss({ type: 'nccl', queueSize: 4 }) as NcclLoss;
+    run(other, first.old.slice(0, dim), first.labels.slice(0, 1));
+    expect(
+      Math.abs(run(other, second.old, second.labels, second.embeddings) - evicted),
+    ).toBeGreaterThan(1e-4);
+    for (const loss of [full, fresh, other]) loss.dispose();
+    head.dispose();
+  });
+});
+
 describe('NCCL against PyTorch', () => {
   it('two steps: the second contrasts against a queue holding both batches', () => {
     const c = fixture.nccl;

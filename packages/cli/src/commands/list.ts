@@ -4,6 +4,7 @@ import { compatibilityLosses, heads } from '@bctkit/losses';
 import { InvalidConfigError, type Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { z } from 'zod';
+import { type ConfigField, configFields } from '../config-fields.js';
 import type { CliIo } from '../io.js';
 import { scenarios } from '../presets/scenarios.js';
 import { formatTable } from '../table.js';
@@ -17,6 +18,8 @@ export interface ListedComponent {
   readonly defaults: Record<string, unknown> | null;
   /** For compatibility losses: what the method needs at training time. */
   readonly needs?: readonly string[];
+  /** Every field its config accepts. */
+  readonly fields: readonly ConfigField[];
 }
 
 type Spec = RegistryEntry & { configSchema: z.ZodType; needs?: readonly string[] };
@@ -28,6 +31,9 @@ const CATEGORIES: Record<string, () => Registry<Spec>> = {
   sources: () => sources as unknown as Registry<Spec>,
   presets: () => scenarios as unknown as Registry<Spec>,
 };
+
+/** The registry categories `bct list` knows. */
+export const COMPONENT_CATEGORIES: readonly string[] = Object.keys(CATEGORIES);
 
 /** The registered components of a category (`losses`, `heads`, `backbones`, `sources`, `presets`). */
 export function listComponents(category: string): ListedComponent[] {
@@ -46,6 +52,7 @@ export function listComponents(category: string): ListedComponent[] {
         aliases: spec.aliases ?? [],
         description: spec.description ?? '',
         defaults: parsed.success ? (parsed.data as Record<string, unknown>) : null,
+        fields: configFields(spec.configSchema),
         ...(spec.needs === undefined ? {} : { needs: spec.needs }),
       };
     });

@@ -8,7 +8,7 @@ import {
   openSource,
   packSource,
 } from '@bctkit/datasets';
-import { denoiseCredible } from '@bctkit/losses';
+import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/losses';
 import {
   buildRetrievalReport,
   type CompatibilityReport,
@@ -41,7 +41,11 @@ export interface DemoOptions {
   readonly batchSize?: number;
   /** Embedding length of the old and new models. Default 32. */
   readonly embeddingDim?: number;
-  /** Compatibility-method options. Default for MixBCT: `{ ratio: 0.5 }` (see {@link DEMO_HEAD}). */
+  /**
+   * Compatibility-method options. Defaults: MixBCT `{ ratio: 0.5 }` (see {@link DEMO_HEAD}); UniBCT
+   * its schedule (term and refinements from epochs 10 and 20 of 35) scaled to `epochs`; BCT and
+   * UniBCT get prototypes from the old features.
+   */
   readonly methodOptions?: Readonly<Record<string, unknown>>;
   /** Margin head of the new models. Default {@link DEMO_HEAD}. */
   readonly head?: Readonly<{ type: string } & Record<string, unknown>>;
@@ -241,6 +245,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     [credible.length],
   );
 
+  // BCT and UniBCT classify new embeddings with the old model's class prototypes.
+  const needsPrototypes = compatibilityLosses.get(method).needs.includes('prototypes');
+  const prototypesPath = join(options.out, 'features', 'prototypes.npy');
+  if (needsPrototypes)
+    await writeNpy(
+      prototypesPath,
+      await classPrototypes(oldOnTrain, trainLabels, { numClasses: classes }),
+    );
+
   const testLabels = await recordLabels(rec('test'));
   const oldTest = await embed(oldModel, rec('test'), join(options.out, 'features', 'old-test.npy'));
   const evaluate = (queries: HostMatrix, gallery: HostMatrix) =>
@@ -255,9 +268,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       loss: {
         type: name,
         ...(name === 'mixbct' ? { ratio: DEMO_MIXBCT_RATIO } : {}),
+        // UniBCT's schedule (term and refinements from epoch 10 and 20 of 35) scaled to the run.
+        ...(name === 'unibct'
+          ? {
+              startEpoch: Math.max(1, Math.round((epochs * 10) / 35)),
+              refreshEpochs: [
+                Math.max(1, Math.round((epochs * 10) / 35)),
+                Math.max(2, Math.round((epochs * 20) / 35)),
+              ],
+            }
+          : {}),
         ...(name === method ? options.methodOptions : {}),
       },
       ...(name === 'none' ? {} : { oldFeatures: oldFeaturesPath, credible: crediblePath }),
+      ...(name !== 'none' && needsPrototypes ? { prototypes: prototypesPath } : {}),
     });
     const newTest = await embed(
       model,

@@ -81,9 +81,25 @@ function weightedSupCon(
  * reading of "the same on logits"). The logit queue holds `queueSize x numClasses` floats.
  */
 export function createNcclLoss(config: NcclConfig): NcclLoss {
-  let oldQueue: Float32Array[] = [];
-  let logitQueue: Float32Array[] = [];
-  let labelQueue: number[] = [];
+  // FIFO queues as flat row-major arrays, oldest row first (the current batch at the end).
+  let oldQueue: Float32Array = new Float32Array(0);
+  let logitQueue: Float32Array = new Float32Array(0);
+  let labelQueue: Int32Array = new Int32Array(0);
+  /** `queue` with `rows` appended, keeping only the last `queueSize` rows of `width` values. */
+  function push(queue: Float32Array, rows: Float32Array, width: number): Float32Array;
+  function push(queue: Int32Array, rows: Int32Array, width: number): Int32Array;
+  function push(
+    queue: Float32Array | Int32Array,
+    rows: Float32Array | Int32Array,
+    width: number,
+  ): Float32Array | Int32Array {
+    const keep = Math.min(config.queueSize * width, queue.length + rows.length);
+    const next = queue instanceof Float32Array ? new Float32Array(keep) : new Int32Array(keep);
+    const fromQueue = Math.max(0, keep - rows.length);
+    next.set(queue.subarray(queue.length - fromQueue), 0);
+    next.set(rows.subarray(rows.length - (keep - fromQueue)), fromQueue);
+    return next;
+  }
   return {
     id: 'nccl',
     trainableVariables: [],
@@ -91,36 +107,32 @@ export function createNcclLoss(config: NcclConfig): NcclLoss {
       return labelQueue.length;
     },
     clearQueue() {
-      oldQueue = [];
-      logitQueue = [];
-      labelQueue = [];
+      oldQueue = new Float32Array(0);
+      logitQueue = new Float32Array(0);
+      labelQueue = new Int32Array(0);
     },
     loss(inputs, head) {
       const old = requireOld(inputs, 'nccl');
-      const batch = inputs.embeddings.shape[0];
+      const [batch, dim] = inputs.embeddings.shape;
       const labels = hostLabels(inputs.labels, batch, head.numClasses);
+      if (labelQueue.length > 0 && oldQueue.length / labelQueue.length !== dim)
+        throw new ShapeMismatchError('nccl: the queue holds features of another dimension');
+      if (old.shape[1] !== dim)
+        throw new ShapeMismatchError(
+          `nccl: old features have ${old.shape[1]} columns, the embeddings ${dim}`,
+        );
       const oldNormalised = tf.tidy(() => l2Normalize(old));
       const oldLogits = tf.tidy(() => head.logits(oldNormalised, labels));
-      const oldRows = oldNormalised.arraySync();
-      const logitRows = oldLogits.arraySync();
+      const classes = oldLogits.shape[1];
+      oldQueue = push(oldQueue, Float32Array.from(oldNormalised.dataSync()), dim);
+      logitQueue = push(logitQueue, Float32Array.from(oldLogits.dataSync()), classes);
+      labelQueue = push(labelQueue, Int32Array.from(labels), 1);
       oldLogits.dispose();
-      for (let row = 0; row < batch; row++) {
-        oldQueue.push(Float32Array.from(oldRows[row]!));
-        logitQueue.push(Float32Array.from(logitRows[row]!));
-        labelQueue.push(labels[row]!);
-      }
-      const overflow = labelQueue.length - config.queueSize;
-      if (overflow > 0) {
-        oldQueue = oldQueue.slice(overflow);
-        logitQueue = logitQueue.slice(overflow);
-        labelQueue = labelQueue.slice(overflow);
-      }
-      if (oldQueue[0]!.length !== inputs.embeddings.shape[1])
-        throw new ShapeMismatchError('nccl: the queue holds features of another dimension');
-      const keyLabels = Int32Array.from(labelQueue);
+      const queued = labelQueue.length;
+      const keyLabels = labelQueue;
       const result = tf.tidy(() => {
-        const queueOld = tf.tensor2d(oldQueue.map((row) => [...row]));
-        const queueLogits = l2Normalize(tf.tensor2d(logitQueue.map((row) => [...row])));
+        const queueOld = tf.tensor2d(oldQueue, [queued, dim]);
+        const queueLogits = l2Normalize(tf.tensor2d(logitQueue, [queued, classes]));
         const weights = tf.div(
           tf.add(tf.matMul(oldNormalised, queueOld, false, true), 1),
           2,
