@@ -159,3 +159,10 @@ export function pairDots(
   rightIndex: Int32Array,
   out: Float32Array,
 ): void;
+
+/**
+ * Sorts `array` ascending in place, in the order `Float32Array.prototype.sort` gives (`-0` before
+ * `+0`, infinities at the ends), with a radix sort. NaNs must not be present.
+ * @throws TypeError when `array` is not a Float32Array.
+ */
+export function sortFloat32(array: Float32Array): void;

@@ -90,3 +90,7 @@ export function batchNormGrad(x, dy, mean, inverseStd, gamma, dx, dgamma, dbeta)
 export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
   required().pairDots(left, right, cols, leftIndex, rightIndex, out);
 }
+
+export function sortFloat32(array) {
+  required().sortFloat32(array);
+}

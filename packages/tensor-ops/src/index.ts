@@ -72,6 +72,7 @@ export { type L2NormalizeOptions, l2Normalize } from './ops/l2-normalize.js';
 export { pairDots } from './ops/pair-dots.js';
 export { replaceRows } from './ops/replace-rows.js';
 export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';
+export { sortFloat32 } from './ops/sort-float32.js';
 export { stopGradient } from './ops/stop-gradient.js';
 export { createRandom, type RandomState, SeededRandom } from './random/seeded-random.js';
 export { editDistance } from './registry/edit-distance.js';

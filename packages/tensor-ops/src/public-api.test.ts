@@ -41,6 +41,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'registerGradients',
         'replaceRows',
         'safeAcos',
+        'sortFloat32',
         'stopGradient',
         'temporaryPathFor',
         'unpickle',

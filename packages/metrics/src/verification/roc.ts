@@ -1,4 +1,4 @@
-import { InvalidConfigError, ShapeMismatchError } from '@bctkit/tensor-ops';
+import { InvalidConfigError, ShapeMismatchError, sortFloat32 } from '@bctkit/tensor-ops';
 
 /** A receiver operating characteristic, as scikit-learn's `roc_curve` returns it. */
 export interface Roc {
@@ -26,7 +26,8 @@ export interface RocOptions {
  * `roc_curve(labels, scores)`: one point per distinct score, plus (0, 0) at threshold +Infinity.
  *
  * Built for tens of millions of pairs (IJB-C has 15.7 M): genuine and impostor scores are sorted
- * separately with native typed-array sorts and merged, with no per-pair objects.
+ * separately (float32 scores by `sortFloat32`, a radix sort when bctkit's native add-on is built)
+ * and merged, with no per-pair objects.
  *
  * @param scores `[pairs]` similarity scores.
  * @param labels `[pairs]` 1 for a genuine (same identity) pair, 0 for an impostor pair.
@@ -43,32 +44,39 @@ export function rocCurve(
   if (scores.length !== labels.length) {
     throw new ShapeMismatchError(`rocCurve: ${scores.length} scores but ${labels.length} labels`);
   }
+  // One pass: check every label and score, genuine scores to the front of one buffer, impostor
+  // scores to the back. Float32 scores (pairDots gives them) stay float32: they sort in the same
+  // order as their float64 values, through the native add-on's radix sort when it is built.
+  const total = labels.length;
+  const buffer = scores instanceof Float32Array ? new Float32Array(total) : new Float64Array(total);
   let positives = 0;
-  for (let i = 0; i < labels.length; i++) {
+  let back = total;
+  for (let i = 0; i < total; i++) {
     const label = labels[i];
-    if (label === 1) positives += 1;
-    else if (label !== 0)
-      throw new InvalidConfigError(`labels[${i}]`, `expected 0 or 1, got ${label}`);
-    if (Number.isNaN(scores[i])) throw new InvalidConfigError(`scores[${i}]`, 'NaN score');
+    const value = scores[i]!;
+    if (Number.isNaN(value)) throw new InvalidConfigError(`scores[${i}]`, 'NaN score');
+    if (label === 1) buffer[positives++] = value;
+    else if (label === 0) buffer[--back] = value;
+    else throw new InvalidConfigError(`labels[${i}]`, `expected 0 or 1, got ${label}`);
   }
-  const negatives = labels.length - positives;
+  const negatives = total - positives;
   if (positives === 0 || negatives === 0) {
     throw new InvalidConfigError(
       'labels',
       `an ROC needs genuine and impostor pairs, got ${positives} and ${negatives}`,
     );
   }
-  const genuine = new Float64Array(positives);
-  const impostor = new Float64Array(negatives);
-  for (let i = 0, g = 0, m = 0; i < labels.length; i++) {
-    if (labels[i] === 1) genuine[g++] = scores[i]!;
-    else impostor[m++] = scores[i]!;
+  const genuine = buffer.subarray(0, positives);
+  const impostor = buffer.subarray(positives);
+  if (genuine instanceof Float32Array && impostor instanceof Float32Array) {
+    sortFloat32(genuine);
+    sortFloat32(impostor);
+  } else {
+    genuine.sort();
+    impostor.sort();
   }
-  genuine.sort();
-  impostor.sort();
 
   // Walk both lists from the highest score down; one point per distinct score.
-  const total = positives + negatives;
   const distinct = new Float64Array(total);
   const truePositives = new Uint32Array(total);
   const falsePositives = new Uint32Array(total);

@@ -1,4 +1,4 @@
-import { InvalidConfigError, ShapeMismatchError } from '@bctkit/tensor-ops';
+import { createRandom, InvalidConfigError, ShapeMismatchError } from '@bctkit/tensor-ops';
 import { describe, expect, it } from 'vitest';
 import reference from '../fixtures/verification.json' with { type: 'json' };
 import { INSIGHTFACE_THRESHOLDS, kFoldAccuracy } from './k-fold-accuracy.js';
@@ -38,6 +38,27 @@ describe.each([
         if (Number.isFinite(point.threshold))
           expect(point.threshold + 0).toBe(expected[i]!.threshold + 0);
       });
+    }
+  });
+});
+
+describe('rocCurve on float32 scores (sorted by sortFloat32)', () => {
+  it('gives the same curve as the same values given as plain numbers', () => {
+    const random = createRandom(3);
+    const count = 300_000;
+    // Coarse values so that many tie, signed zeros included.
+    const scores = Float32Array.from({ length: count }, (_, i) =>
+      i % 1000 === 0 ? -0 : Math.round(random.nextNormal() * 200) / 256,
+    );
+    const labels = Uint8Array.from({ length: count }, (_, i) =>
+      scores[i]! + random.nextNormal() * 0.3 > 0.5 ? 1 : 0,
+    );
+    for (const dropIntermediate of [true, false]) {
+      const single = rocCurve(scores, labels, { dropIntermediate });
+      const double = rocCurve(Array.from(scores), labels, { dropIntermediate });
+      expect([...single.fpr]).toEqual([...double.fpr]);
+      expect([...single.tpr]).toEqual([...double.tpr]);
+      expect([...single.thresholds]).toEqual([...double.thresholds]);
     }
   });
 });

@@ -66,6 +66,35 @@ describe('pairDots', () => {
     },
   );
 
+  it.skipIf(nativeAddOn().module === undefined)(
+    'gives the same bits when the add-on visits large matrices tile by tile',
+    () => {
+      // 2,500 and 2,600 rows of 515 floats (10 MB) and 70,000 pairs: the add-on sorts the pairs
+      // into 2 x 2 tiles of 2,036 rows a side, and computes them four at a time.
+      const random = createRandom(5);
+      const dim = 515;
+      const side = (rows: number) =>
+        createHostMatrix(
+          Float32Array.from({ length: rows * dim }, () => random.nextNormal()),
+          rows,
+          dim,
+        );
+      const [a, b] = [side(2500), side(2600)];
+      const leftIndex = Int32Array.from({ length: 70_000 }, () => random.nextInt(2500));
+      const rightIndex = Int32Array.from({ length: 70_000 }, () => random.nextInt(2600));
+      const native = pairDots(a, b, leftIndex, rightIndex);
+      const saved = process.env.BCTKIT_NATIVE_KERNELS;
+      process.env.BCTKIT_NATIVE_KERNELS = '0';
+      try {
+        const js = pairDots(a, b, leftIndex, rightIndex);
+        expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
+      } finally {
+        if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
+        else process.env.BCTKIT_NATIVE_KERNELS = saved;
+      }
+    },
+  );
+
   it('rejects mismatched widths, counts and indices', () => {
     const narrow = createHostMatrix(new Float32Array(4), 2, 2);
     expect(() => pairDots(left, narrow, [0], [0])).toThrow(ShapeMismatchError);
