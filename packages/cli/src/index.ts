@@ -34,6 +34,7 @@ export {
 export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
 export { loadFeatureExtractor } from './pipelines/load-extractor.js';
 export {
+  computeKind,
   labelsPath,
   mergeShards,
   parseShard,

@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { extractFeatures, writeFeatures } from '@bctkit/backbones';
-import { createDataLoader, openSource } from '@bctkit/datasets';
+import {
+  type ExtractedFeatures,
+  extractFeatures,
+  type FeatureExtractor,
+  writeFeatures,
+} from '@bctkit/backbones';
+import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import { classPrototypes, denoiseCredible } from '@bctkit/losses';
 import { InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
@@ -9,6 +14,7 @@ import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import {
+  computeKind,
   mergeShards,
   parseShard,
   shardRange,
@@ -48,6 +54,43 @@ async function readLabels(path: string): Promise<Int32Array> {
       throw new InvalidConfigError(path, `line ${index + 1} is not a label: '${line}'`);
     return label;
   });
+}
+
+function noFeatures(dim: number): ExtractedFeatures {
+  const none = new Int32Array(0);
+  return { features: new Float32Array(0), count: 0, dim, labels: none, indices: none };
+}
+
+/** Every image of `source`, in file order, with progress on stderr. */
+async function extractAll(
+  extractor: FeatureExtractor,
+  source: DatasetSource,
+  options: { batchSize: number; flip?: boolean },
+  io: CliIo,
+): Promise<ExtractedFeatures> {
+  const [height, width, channels] = extractor.inputShape;
+  const loader = await createDataLoader(source, {
+    batchSize: options.batchSize,
+    shuffle: false,
+    channels,
+  });
+  try {
+    if (loader.imageShape[0] !== height || loader.imageShape[1] !== width)
+      throw new InvalidConfigError(
+        '--data',
+        `images are ${loader.imageShape[0]}x${loader.imageShape[1]}, the model takes ${height}x${width}`,
+      );
+    const progress = createProgress(io, 'extract', 'images');
+    const features = await extractFeatures(extractor, loader.batches(0), {
+      flip: options.flip ?? false,
+      total: source.size,
+      onProgress: (done) => progress.update(done, source.size),
+    });
+    progress.finish();
+    return features;
+  } finally {
+    await loader.close();
+  }
 }
 
 /** Registers `bct extract`, `bct merge`, `bct denoise` and `bct prototypes`. */
@@ -93,70 +136,31 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
             : shardRange(whole.size, shard.shard, shard.of, options.batchSize);
         const source = range === undefined ? whole : sliceSource(whole, range.start, range.end);
         const extractor = await loadFeatureExtractor(options.model);
-        const [height, width, channels] = extractor.inputShape;
-        if (whole.size === 0) {
-          extractor.dispose();
-          await whole.close();
-          throw new InvalidConfigError('--data', 'the dataset is empty');
-        }
-        if (source.size === 0 && shard !== undefined && range !== undefined) {
-          // More shards than batches: this one holds no rows, and says so for bct merge.
-          const dim = extractor.embeddingDim;
+        let features: ExtractedFeatures;
+        try {
+          if (whole.size === 0) throw new InvalidConfigError('--data', 'the dataset is empty');
+          // More shards than batches leaves some empty: they still write a (0-row) file.
+          features =
+            source.size === 0
+              ? noFeatures(extractor.embeddingDim)
+              : await extractAll(extractor, source, options, io);
+        } finally {
           extractor.dispose();
           await source.close();
-          const empty = new Int32Array(0);
-          await writeFeatures(options.out, {
-            features: new Float32Array(0),
-            count: 0,
-            dim,
-            labels: empty,
-            indices: empty,
-          });
+        }
+        const labels = await writeFeatures(options.out, features);
+        if (shard !== undefined && range !== undefined)
           await writeShardInfo(options.out, {
             stage: 'extract',
             ...shard,
             ...range,
             total: whole.size,
+            compute: computeKind(),
           });
-          io.stdout(
-            `0 x ${dim} features (shard ${shard.shard}/${shard.of} is empty): ${options.out}\n`,
-          );
-          return;
-        }
-        const loader = await createDataLoader(source, {
-          batchSize: options.batchSize,
-          shuffle: false,
-          channels,
-        });
-        if (loader.imageShape[0] !== height || loader.imageShape[1] !== width)
-          throw new InvalidConfigError(
-            '--data',
-            `images are ${loader.imageShape[0]}x${loader.imageShape[1]}, the model takes ${height}x${width}`,
-          );
-        const progress = createProgress(io, 'extract', 'images');
-        try {
-          const features = await extractFeatures(extractor, loader.batches(0), {
-            flip: options.flip ?? false,
-            total: source.size,
-            onProgress: (done) => progress.update(done, source.size),
-          });
-          progress.finish();
-          const labels = await writeFeatures(options.out, features);
-          if (shard !== undefined && range !== undefined)
-            await writeShardInfo(options.out, {
-              stage: 'extract',
-              ...shard,
-              ...range,
-              total: whole.size,
-            });
-          io.stdout(
-            `${features.count} x ${features.dim} features: ${options.out}, labels: ${labels}\n`,
-          );
-        } finally {
-          extractor.dispose();
-          await loader.close();
-          await source.close();
-        }
+        const empty = shard !== undefined && features.count === 0;
+        io.stdout(
+          `${features.count} x ${features.dim} features${empty ? ` (shard ${shard.shard}/${shard.of} is empty)` : ''}: ${options.out}, labels: ${labels}\n`,
+        );
       },
     );
 
@@ -168,7 +172,8 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
     .argument('<shards...>', 'shard files, each with its .shard.json (and .labels.txt, if any)')
     .requiredOption('--out <npy>', 'merged file; labels (if any) go to <name>.labels.txt')
     .action(async (shards: string[], options: { out: string }) => {
-      const { rows, cols, stage } = await mergeShards(shards, options.out);
+      const { rows, cols, stage, warnings } = await mergeShards(shards, options.out);
+      for (const warning of warnings) io.stderr(`merge: warning: ${warning}\n`);
       io.stdout(`${rows} x ${cols} ${stage} rows from ${shards.length} shards: ${options.out}\n`);
     });
 

@@ -7,7 +7,7 @@ import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
 import { embedIjbcImages } from '../pipelines/ijbc-images.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
-import { parseShard, shardRange, writeShardInfo } from '../pipelines/shards.js';
+import { computeKind, parseShard, shardRange, writeShardInfo } from '../pipelines/shards.js';
 import { createProgress } from '../progress.js';
 
 /** Registers `bct eval ijbc-embed` under `bct eval`. */
@@ -67,7 +67,13 @@ export function registerIjbcEmbedCommand(evaluate: Command, io: CliIo): void {
           progress.finish();
           await writeNpy(options.out, features);
           if (shard !== undefined)
-            await writeShardInfo(options.out, { stage: 'ijbc-embed', ...shard, ...range, total });
+            await writeShardInfo(options.out, {
+              stage: 'ijbc-embed',
+              ...shard,
+              ...range,
+              total,
+              compute: computeKind(),
+            });
           io.stdout(`${features.rows} x ${features.cols} IJB-C features: ${options.out}\n`);
         } finally {
           extractor.dispose();

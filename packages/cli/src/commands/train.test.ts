@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNpy } from '@bctkit/tensor-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { computeKind } from '../pipelines/shards.js';
 import { runBct as bct } from '../testing/run-bct.js';
 import { applyOverrides } from './train.js';
 
@@ -107,14 +108,17 @@ describe('bct train / extract / denoise / prototypes', () => {
     // Shards hold whole batches (5 of 8 rows here: rows 0-8, 8-24, 24-40), so they make the same
     // batches as one extraction and the merged file is byte-identical to it.
     expect(merge.stdout).toMatch(/40 x 8 extract rows from 3 shards/);
+    expect(merge.stderr).not.toMatch(/warning/);
+    const compute = computeKind();
+    expect(compute).toMatch(/^cpu, (native|JavaScript) kernels$/);
     expect(
       await Promise.all(
         shards.map(async (path) => JSON.parse(await readFile(`${path}.shard.json`, 'utf8'))),
       ),
     ).toEqual([
-      { stage: 'extract', shard: 0, of: 3, start: 0, end: 8, total: 40 },
-      { stage: 'extract', shard: 1, of: 3, start: 8, end: 24, total: 40 },
-      { stage: 'extract', shard: 2, of: 3, start: 24, end: 40, total: 40 },
+      { stage: 'extract', shard: 0, of: 3, start: 0, end: 8, total: 40, compute },
+      { stage: 'extract', shard: 1, of: 3, start: 8, end: 24, total: 40, compute },
+      { stage: 'extract', shard: 2, of: 3, start: 24, end: 40, total: 40, compute },
     ]);
     expect((await readFile(merged)).equals(await readFile(features))).toBe(true);
     expect(await readFile(join(work, 'merged.labels.txt'), 'utf8')).toBe(

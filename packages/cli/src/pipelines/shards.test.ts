@@ -81,8 +81,26 @@ describe('mergeShards', () => {
       rows: 5,
       cols: 2,
       stage: 'extract',
+      warnings: [],
     });
     expect([...(await readNpy(out)).data]).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+  });
+
+  it('warns when the shards were computed by different kinds of machine, and merges anyway', async () => {
+    const mixed = await shardFiles(
+      'mixed',
+      [
+        [0, 2],
+        [2, 3],
+        [3, 5],
+      ],
+      { info: (i) => ({ compute: i === 1 ? 'cpu, JavaScript kernels' : 'cpu, native kernels' }) },
+    );
+    const merged = await mergeShards(mixed, join(work, 'mixed.npy'));
+    expect(merged.warnings).toEqual([
+      "the shards were computed by different kinds of machine (cpu, native kernels: shards 0, 2; cpu, JavaScript kernels: shard 1); the merged result differs from a single run's at float rounding",
+    ]);
+    expect((await readNpy(join(work, 'mixed.npy'))).rows).toBe(5);
   });
 
   it('refuses rows that do not tile, a wrong row count, and labels on some shards only, writing nothing', async () => {

@@ -1,6 +1,7 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import type { DatasetSource } from '@bctkit/datasets';
 import {
+  cpuKernelStatus,
   DatasetFormatError,
   type HostMatrix,
   InvalidConfigError,
@@ -8,6 +9,8 @@ import {
   writeFileAtomic,
   writeNpy,
 } from '@bctkit/tensor-ops';
+import * as tf from '@tensorflow/tfjs-core';
+import { pathExists } from '../path-exists.js';
 
 /**
  * Shard `i` of `n` of `total` rows: a contiguous range. With `align` (the batch size), every
@@ -64,6 +67,21 @@ export interface ShardInfo {
   readonly end: number;
   /** Rows of the whole result. */
   readonly total: number;
+  /**
+   * What computed it, for stages whose floats depend on it (`cpu, native kernels`,
+   * `cpu, JavaScript kernels`, `tensorflow`, ...): see {@link computeKind}.
+   */
+  readonly compute?: string;
+}
+
+/**
+ * The kind of machine computing model outputs here: the tfjs backend and, on `cpu`, whether
+ * bctkit's kernels are native. Shards computed by different kinds differ at float rounding.
+ */
+export function computeKind(): string {
+  const backend = tf.getBackend();
+  if (backend !== 'cpu') return backend;
+  return cpuKernelStatus().native.length > 0 ? 'cpu, native kernels' : 'cpu, JavaScript kernels';
 }
 
 /** `features.npy` becomes `features.labels.txt`. */
@@ -94,25 +112,17 @@ export async function readShardInfo(outPath: string): Promise<ShardInfo> {
   return { stage: 'extract', ...info } as ShardInfo;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Merges the shards of one sharded stage (`bct extract`, `bct eval ijbc-embed`, `bct denoise`
  * with `--shard`) into the whole `.npy`, and the labels files when the shards have them.
  * Refuses a missing or repeated shard, shards of different runs or stages, rows that do not
- * tile the whole, and shapes that disagree, naming the files. Writes nothing on refusal.
+ * tile the whole, and shapes that disagree, naming the files. Writes nothing on refusal. Warns
+ * (in `warnings`) when the shards were computed by different kinds of machine.
  */
 export async function mergeShards(
   shardPaths: readonly string[],
   out: string,
-): Promise<{ rows: number; cols: number; stage: string }> {
+): Promise<{ rows: number; cols: number; stage: string; warnings: string[] }> {
   if (shardPaths.length === 0) throw new InvalidConfigError('shards', 'no shard files given');
   const shards: (ShardInfo & { path: string })[] = [];
   for (const path of shardPaths) shards.push({ ...(await readShardInfo(path)), path });
@@ -153,7 +163,18 @@ export async function mergeShards(
       shards[of - 1]!.path,
       `ends at row ${next}, the whole has ${total} rows`,
     );
-  const withLabels = await Promise.all(shards.map((shard) => exists(labelsPath(shard.path))));
+  const warnings: string[] = [];
+  const kinds = new Map<string, number[]>();
+  for (const shard of shards)
+    if (shard.compute !== undefined)
+      kinds.set(shard.compute, [...(kinds.get(shard.compute) ?? []), shard.shard]);
+  if (kinds.size > 1)
+    warnings.push(
+      `the shards were computed by different kinds of machine (${[...kinds]
+        .map(([kind, list]) => `${kind}: shard${list.length > 1 ? 's' : ''} ${list.join(', ')}`)
+        .join('; ')}); the merged result differs from a single run's at float rounding`,
+    );
+  const withLabels = await Promise.all(shards.map((shard) => pathExists(labelsPath(shard.path))));
   if (withLabels.some((has) => has !== withLabels[0]))
     throw new InvalidConfigError(
       shards[withLabels.indexOf(!withLabels[0])]!.path,
@@ -199,5 +220,5 @@ export async function mergeShards(
     const labels = labelParts.filter((part) => part.length > 0).join('\n');
     await writeFileAtomic(labelsPath(out), labels.length > 0 ? `${labels}\n` : '');
   }
-  return { rows: total, cols, stage };
+  return { rows: total, cols, stage, warnings };
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidConfigError } from '@bctkit/tensor-ops';
 import { Job, Queue } from 'bullmq';
 import type { CliIo } from '../io.js';
+import { pathExists } from '../path-exists.js';
 import { mergeShards } from '../pipelines/shards.js';
 import { connected, redactedUrl, redisConnection } from './redis.js';
 import { ShardFailedError } from './shard-failed-error.js';
@@ -49,15 +49,6 @@ const formatSeconds = (seconds: number) =>
     : seconds < 60
       ? `${Math.ceil(seconds)}s`
       : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done) => {
@@ -112,7 +103,7 @@ export async function runQueuedStage(options: QueuedStageOptions): Promise<Queue
       const earlier = await Job.fromId(queue, id);
       if (earlier === undefined) continue;
       const state = await earlier.getState();
-      if (state === 'completed' && !(await exists(resolve(cwd, `${data.out}.shard.json`))))
+      if (state === 'completed' && !(await pathExists(resolve(cwd, `${data.out}.shard.json`))))
         await earlier.remove();
       else if (state === 'failed') {
         io.stderr(`queue: retrying ${stage.name} shard ${data.shard}/${of} (it failed before)\n`);
@@ -183,7 +174,7 @@ export async function runQueuedStage(options: QueuedStageOptions): Promise<Queue
         io.stderr(
           `queue: stopped waiting; the shards stay queued for the workers. Run the same command again to wait and merge.\n`,
         );
-        return { shardPaths: jobs.map(({ data }) => data.out), interrupted: true };
+        return { shardPaths: jobs.map(({ data }) => resolve(cwd, data.out)), interrupted: true };
       }
       await sleep(options.pollMs ?? 1000, options.signal);
     }
@@ -192,6 +183,7 @@ export async function runQueuedStage(options: QueuedStageOptions): Promise<Queue
       options.merge === false
         ? undefined
         : await mergeShards(shardPaths, resolve(cwd, options.out));
+    for (const warning of merged?.warnings ?? []) io.stderr(`queue: warning: ${warning}\n`);
     // Done: the run's jobs go, so running the command again computes afresh (new weights at the
     // same model path are not mistaken for the old ones).
     await Promise.all(jobs.map(async ({ id }) => (await Job.fromId(queue, id))?.remove()));

@@ -43,7 +43,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const lockDuration = options.lockDuration ?? 30_000;
   const running = new Set<AbortController>();
   const processor = async (job: Job) => {
-    const data = parseShardJob(job.data);
+    let data: ReturnType<typeof parseShardJob>;
+    try {
+      data = parseShardJob(job.data);
+    } catch (error) {
+      // Not a job this worker may run: retrying cannot help.
+      io.stderr(`worker ${name}: refused job ${job.id}: ${(error as Error).message}\n`);
+      throw new UnrecoverableError((error as Error).message);
+    }
     const label = `${data.stage} shard ${data.shard}/${data.of}`;
     const started = Date.now();
     const kill = new AbortController();

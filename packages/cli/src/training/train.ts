@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Backbone,
@@ -23,6 +23,7 @@ import {
   readNpy,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
+import { pathExists } from '../path-exists.js';
 import { clipGlobalNorm } from './clip.js';
 import { compatibilityContext } from './compat-context.js';
 import { learningRateAt } from './schedule.js';
@@ -66,15 +67,6 @@ export interface TrainResult {
   readonly config: TrainConfig;
   /** True when {@link TrainOptions.signal} stopped the run before its end. */
   readonly interrupted?: boolean;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function optionalNpy(path: string | undefined): Promise<HostMatrix | undefined> {
@@ -156,7 +148,7 @@ async function trainOn(
   let startBatch = 0;
   let restored: Map<string, tf.Tensor> | undefined;
   const configText = JSON.stringify(config);
-  if (options.resume && (await exists(join(checkpointDirectory, 'model.json')))) {
+  if (options.resume && (await pathExists(join(checkpointDirectory, 'model.json')))) {
     const metadata = await readCheckpointMetadata(checkpointDirectory);
     if (JSON.stringify(metadata.extra.config) !== configText)
       throw new InvalidConfigError(

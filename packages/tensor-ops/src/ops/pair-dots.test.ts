@@ -5,6 +5,18 @@ import { createRandom } from '../random/seeded-random.js';
 import { createHostMatrix } from './host-matrix.js';
 import { pairDots } from './pair-dots.js';
 
+/** `body` computed with the add-on switched off (the JavaScript implementation). */
+function withoutAddOn<T>(body: () => T): T {
+  const saved = process.env.BCTKIT_NATIVE_KERNELS;
+  process.env.BCTKIT_NATIVE_KERNELS = '0';
+  try {
+    return body();
+  } finally {
+    if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
+    else process.env.BCTKIT_NATIVE_KERNELS = saved;
+  }
+}
+
 describe('pairDots', () => {
   const left = createHostMatrix(Float32Array.from([1, 0, 2, 3, -1, 4]), 2, 3); // rows (1,0,2), (3,-1,4)
   const right = createHostMatrix(Float32Array.from([0, 1, 1, 2, 2, -1, 5, 0, 0]), 3, 3);
@@ -54,15 +66,8 @@ describe('pairDots', () => {
       const leftIndex = Array.from({ length: 70_000 }, () => random.nextInt(rows));
       const rightIndex = Array.from({ length: 70_000 }, () => random.nextInt(40));
       const native = pairDots(a, b, leftIndex, rightIndex);
-      const saved = process.env.BCTKIT_NATIVE_KERNELS;
-      process.env.BCTKIT_NATIVE_KERNELS = '0';
-      try {
-        const js = pairDots(a, b, leftIndex, rightIndex);
-        expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
-      } finally {
-        if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
-        else process.env.BCTKIT_NATIVE_KERNELS = saved;
-      }
+      const js = withoutAddOn(() => pairDots(a, b, leftIndex, rightIndex));
+      expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
     },
   );
 
@@ -83,15 +88,8 @@ describe('pairDots', () => {
       const leftIndex = Int32Array.from({ length: 70_000 }, () => random.nextInt(2500));
       const rightIndex = Int32Array.from({ length: 70_000 }, () => random.nextInt(2600));
       const native = pairDots(a, b, leftIndex, rightIndex);
-      const saved = process.env.BCTKIT_NATIVE_KERNELS;
-      process.env.BCTKIT_NATIVE_KERNELS = '0';
-      try {
-        const js = pairDots(a, b, leftIndex, rightIndex);
-        expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
-      } finally {
-        if (saved === undefined) delete process.env.BCTKIT_NATIVE_KERNELS;
-        else process.env.BCTKIT_NATIVE_KERNELS = saved;
-      }
+      const js = withoutAddOn(() => pairDots(a, b, leftIndex, rightIndex));
+      expect(Buffer.from(native.buffer).equals(Buffer.from(js.buffer))).toBe(true);
     },
   );
 
