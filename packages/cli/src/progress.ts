@@ -7,7 +7,8 @@ export interface ProgressReporter {
   finish(): void;
 }
 
-function formatSeconds(seconds: number): string {
+/** `42s`, `3m5s` or `2h10m`; `?` when unknown. */
+export function formatSeconds(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
   if (seconds < 60) return `${Math.ceil(seconds)}s`;
   const minutes = Math.floor(seconds / 60);
@@ -52,7 +53,7 @@ export function createProgress(
     finish() {
       io.stderr(
         line(last[1], last[1]).replace(
-          /, ETA .*/,
+          /, ETA .*\n/,
           `, done in ${formatSeconds((now() - start) / 1000)}\n`,
         ),
       );

@@ -5,6 +5,7 @@ import { Job, Queue } from 'bullmq';
 import type { CliIo } from '../io.js';
 import { pathExists } from '../path-exists.js';
 import { mergeShards } from '../pipelines/shards.js';
+import { formatSeconds } from '../progress.js';
 import { connected, redactedUrl, redisConnection } from './redis.js';
 import { ShardFailedError } from './shard-failed-error.js';
 import type { ShardJobData } from './shard-job.js';
@@ -42,13 +43,6 @@ export interface QueuedStageResult {
   /** Whether the run stopped on `signal` before every shard was done. */
   readonly interrupted: boolean;
 }
-
-const formatSeconds = (seconds: number) =>
-  !Number.isFinite(seconds)
-    ? '?'
-    : seconds < 60
-      ? `${Math.ceil(seconds)}s`
-      : `${Math.floor(seconds / 60)}m${Math.round(seconds % 60)}s`;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((done) => {
