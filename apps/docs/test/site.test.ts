@@ -3,6 +3,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPONENT_CATEGORIES, createProgram, listComponents } from '@bctkit/cli';
+import { assertBuiltAfterSources } from '@bctkit/test-utils';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SiteServer, serveSite } from './static-server.js';
@@ -19,18 +20,6 @@ const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((pa
 );
 if (chromiumPath === undefined && process.env.BCTKIT_EXPECT_CHROMIUM === '1')
   throw new Error('BCTKIT_EXPECT_CHROMIUM=1 but no chromium binary (apt-get install chromium)');
-
-/** Every `.md` source of the site (hand-written and generated) must be older than the build. */
-async function assertBuiltIsCurrent(): Promise<void> {
-  const built = (await stat(join(dist, 'index.html')).catch(() => undefined))?.mtimeMs;
-  if (built === undefined)
-    throw new Error(`${dist} is missing: run 'pnpm docs:build' (pnpm test builds it first)`);
-  for (const file of await readdir(docs, { recursive: true })) {
-    if (!file.endsWith('.md') || /node_modules|\.vitepress/.test(file)) continue;
-    if ((await stat(join(docs, file))).mtimeMs > built)
-      throw new Error(`${file} is newer than the built site: run 'pnpm docs:build'`);
-  }
-}
 
 /** The URL path of each built page: `guide/x.html` is `/guide/x`, `a/index.html` is `/a/`. */
 async function builtPages(): Promise<string[]> {
@@ -93,7 +82,17 @@ describe.skipIf(chromiumPath === undefined)('the documentation site in Chromium'
   const visits = new Map<string, Visit>();
 
   beforeAll(async () => {
-    await assertBuiltIsCurrent();
+    // Every `.md` source of the site (hand-written and generated) must be older than the build.
+    await assertBuiltAfterSources(
+      join(dist, 'index.html'),
+      [
+        {
+          root: docs,
+          isSource: (file) => file.endsWith('.md') && !/node_modules|\.vitepress/.test(file),
+        },
+      ],
+      'pnpm docs:build',
+    );
     server = await serveSite(dist);
     browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
     pages = await builtPages();

@@ -744,6 +744,28 @@ __attribute__((target_clones("avx2", "default"))) static void pair_dot4(const fl
   }
 }
 
+// out[positions[q]] (out[q] when positions is NULL) = the dot of left row rows_left[q] and right
+// row rows_right[q], four pairs at a time (pair_dot4), the last few one by one (pair_dot).
+static void dot_row_pairs(const float *left, const float *right, int64_t cols, const int32_t *rows_left,
+                          const int32_t *rows_right, const int32_t *positions, int64_t pairs, float *out) {
+  const int64_t groups = pairs / 4;
+#pragma omp parallel for schedule(static, 1024) if (pairs * cols > PARALLEL_MIN_VALUES)
+  for (int64_t g = 0; g < groups; g++) {
+    const int64_t q = 4 * g;
+    const float *a[4], *b[4];
+    float dots[4];
+    for (int u = 0; u < 4; u++) {
+      a[u] = left + (int64_t)rows_left[q + u] * cols;
+      b[u] = right + (int64_t)rows_right[q + u] * cols;
+    }
+    pair_dot4(a, b, cols, dots);
+    for (int u = 0; u < 4; u++) out[positions == NULL ? q + u : positions[q + u]] = dots[u];
+  }
+  for (int64_t q = 4 * groups; q < pairs; q++)
+    out[positions == NULL ? q : positions[q]] =
+        pair_dot(left + (int64_t)rows_left[q] * cols, right + (int64_t)rows_right[q] * cols, cols);
+}
+
 // Rows per tile side when pairs are visited tile by tile: 4 MiB a side, so a tile's two blocks
 // stay in the last-level cache while its pairs read them (2,048 rows of 512 floats: measured best
 // among 64 to 4,096 on IJB-C-sized scoring, 2 cores with 32 MiB of L3). BCTKIT_PAIR_TILE_ROWS
@@ -808,21 +830,7 @@ static bool pair_dots_tiled(const float *left, const float *right, int64_t cols,
   }
   free(counts);
   // Consecutive pairs in tile order share their rows; threads take long runs of them.
-  const int64_t groups = pairs / 4;
-#pragma omp parallel for schedule(static, 1024)
-  for (int64_t g = 0; g < groups; g++) {
-    const int64_t q = 4 * g;
-    const float *a[4], *b[4];
-    float dots[4];
-    for (int u = 0; u < 4; u++) {
-      a[u] = left + (int64_t)tile_left[q + u] * cols;
-      b[u] = right + (int64_t)tile_right[q + u] * cols;
-    }
-    pair_dot4(a, b, cols, dots);
-    for (int u = 0; u < 4; u++) out[order[q + u]] = dots[u];
-  }
-  for (int64_t q = 4 * groups; q < pairs; q++)
-    out[order[q]] = pair_dot(left + (int64_t)tile_left[q] * cols, right + (int64_t)tile_right[q] * cols, cols);
+  dot_row_pairs(left, right, cols, tile_left, tile_right, order, pairs, out);
   free(order);
   return true;
 }
@@ -866,11 +874,8 @@ static napi_value pair_dots(napi_env env, napi_callback_info info) {
     }
   }
   const int32_t *li = indices[0], *ri = indices[1];
-  if (!pair_dots_tiled(left.data, right.data, cols, li, ri, pairs, left_rows, right_rows, out.data)) {
-#pragma omp parallel for schedule(static, 4096) if (pairs * cols > PARALLEL_MIN_VALUES)
-    for (int64_t p = 0; p < pairs; p++)
-      out.data[p] = pair_dot(left.data + (int64_t)li[p] * cols, right.data + (int64_t)ri[p] * cols, cols);
-  }
+  if (!pair_dots_tiled(left.data, right.data, cols, li, ri, pairs, left_rows, right_rows, out.data))
+    dot_row_pairs(left.data, right.data, cols, li, ri, NULL, pairs, out.data);
   return NULL;
 }
 

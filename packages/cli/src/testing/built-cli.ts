@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { assertBuiltAfterSources } from '@bctkit/test-utils';
 
 const packageDirectory = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -13,23 +14,12 @@ export const builtBin = join(packageDirectory, 'dist', 'bin.js');
  * package (`pnpm test` builds first; a lone `vitest run` may not have).
  */
 export async function assertBuiltIsCurrent(): Promise<void> {
-  const built = (await stat(builtBin).catch(() => undefined))?.mtimeMs;
-  if (built === undefined)
-    throw new Error(`${builtBin} is missing: run 'pnpm build' (pnpm test builds first)`);
   const packagesDirectory = join(packageDirectory, '..');
-  for (const name of await readdir(packagesDirectory)) {
-    const files = await readdir(join(packagesDirectory, name, 'src'), { recursive: true }).catch(
-      () => [] as string[],
-    );
-    for (const file of files) {
-      if (!file.endsWith('.ts') || file.endsWith('.test.ts')) continue;
-      const path = join(packagesDirectory, name, 'src', file);
-      if ((await stat(path)).mtimeMs > built)
-        throw new Error(
-          `${path} is newer than ${builtBin}: run 'pnpm build' (pnpm test builds first)`,
-        );
-    }
-  }
+  const trees = (await readdir(packagesDirectory)).map((name) => ({
+    root: join(packagesDirectory, name, 'src'),
+    isSource: (file: string) => file.endsWith('.ts') && !file.endsWith('.test.ts'),
+  }));
+  await assertBuiltAfterSources(builtBin, trees, 'pnpm build');
 }
 
 /** A process of the built CLI (or a shell), with everything it printed so far. */
