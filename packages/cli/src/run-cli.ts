@@ -1,14 +1,15 @@
-import { BctkitError } from '@bctkit/tensor-ops';
 import { CommanderError } from 'commander';
+import { describeFailure } from './errors/describe-failure.js';
 import { ExitRequest } from './exit-request.js';
 import { type CliIo, processIo } from './io.js';
 import { createProgram } from './program.js';
 
 /**
  * Runs `bct` with the given arguments (without `node` and the script path) and returns the exit
- * code: 0 on success, 1 for a bctkit error (its message printed, no stack), 2 for a usage error,
- * 130 when `bct train` was interrupted (Ctrl-C) and checkpointed, 70 for an unexpected failure (with
- * its stack).
+ * code, following the error contract (`apps/docs/reference/errors.md`): 0 on success; 1 for bad
+ * input or data, one line naming the file, option or config path, no stack; 2 for a usage error;
+ * 130 / 143 when a run was interrupted by SIGINT / SIGTERM after writing a checkpoint; 70 only for
+ * a bug in bctkit, with its stack and a request to report it.
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = createProgram(io);
@@ -21,13 +22,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
       // Help and --version also end through here, with exit code 0.
       return error.exitCode === 0 ? 0 : 2;
     }
-    if (BctkitError.isInstance(error)) {
-      io.stderr(`bct: ${error.message}\n`);
-      return 1;
-    }
-    io.stderr(
-      `bct: unexpected failure\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    return 70;
+    const failure = describeFailure(error);
+    io.stderr(failure.text);
+    return failure.exitCode;
   }
 }

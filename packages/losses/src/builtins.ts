@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type AdvBctContext, advBctConfigSchema, createAdvBctLoss } from './compat/advbct.js';
 import { type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
 import type { CompatibilityLoss } from './compat/compatibility-loss.js';
-import { createL2Loss, l2ConfigSchema } from './compat/l2.js';
+import { createL2Loss, l2ConfigSchema, weakenedL2ConfigSchema } from './compat/l2.js';
 import { createLceLoss, type LceContext, lceConfigSchema } from './compat/lce.js';
 import { createMixBctLoss, mixBctConfigSchema } from './compat/mixbct.js';
 import { createNcclLoss, ncclConfigSchema } from './compat/nccl.js';
@@ -176,13 +176,20 @@ const COMPATIBILITY: CompatibilitySpec[] = [
   },
   {
     id: 'l2',
-    aliases: ['weakened-l2'],
-    description:
-      'L2 regression of normalised new features to old ones (weakened: with a tolerance)',
+    description: 'L2 regression of normalised new features to old ones',
     specVersion: 1,
     configSchema: l2ConfigSchema as unknown as z.ZodType<{ type: string }>,
     needs: ['old-features'],
     create: (config) => createL2Loss(config as z.output<typeof l2ConfigSchema>),
+  },
+  {
+    id: 'weakened-l2',
+    description:
+      "MixBCT repository's weakened L2: distances below a tolerance (default 0.2) are not penalised",
+    specVersion: 1,
+    configSchema: weakenedL2ConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['old-features'],
+    create: (config) => createL2Loss(config as z.output<typeof weakenedL2ConfigSchema>),
   },
   {
     id: 'bct',

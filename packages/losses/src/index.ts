@@ -28,7 +28,12 @@ export type {
   CompatibilityLoss,
   EpochStartTools,
 } from './compat/compatibility-loss.js';
-export { createL2Loss, type L2Config, l2ConfigSchema } from './compat/l2.js';
+export {
+  createL2Loss,
+  type L2Config,
+  l2ConfigSchema,
+  weakenedL2ConfigSchema,
+} from './compat/l2.js';
 export {
   createLceLoss,
   type LceConfig,

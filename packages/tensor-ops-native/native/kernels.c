@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checked-size.h"
+
 #define COLUMN_BUFFER_FLOATS (1u << 21)  // 8 MiB of scratch per slab
 // Element-wise work below this many values stays on one thread (waking the others costs more).
 #define PARALLEL_MIN_VALUES (1u << 15)
@@ -31,6 +33,8 @@
 typedef struct {
   int64_t batch, in_h, in_w, in_c, out_h, out_w, out_c;
   int64_t k_h, k_w, stride_h, stride_w, dilation_h, dilation_w, pad_top, pad_left;
+  // Sizes derived from the above, checked when the geometry is read.
+  int64_t image, output, filter;
 } geometry;
 
 typedef struct {
@@ -85,8 +89,21 @@ static int get_geometry(napi_env env, napi_value value, geometry *g) {
     }
   }
   *g = (geometry){v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7],
-                  v[8], v[9], v[10], v[11], v[12], v[13], v[14]};
-  return 1;
+                  v[8], v[9], v[10], v[11], v[12], v[13], v[14], 0, 0, 0};
+  // The buffers' sizes, and the dimensions of every product a kernel hands to BLAS (the forward
+  // and filter products, and the input gradient computed as a turned convolution).
+  int64_t unused;
+  return PRODUCT_OF(env, "the image (batch x inH x inW x inC)", MAX_FLOATS, &g->image, g->batch, g->in_h,
+                    g->in_w, g->in_c) &&
+         PRODUCT_OF(env, "the output (batch x outH x outW x outC)", MAX_FLOATS, &g->output, g->batch,
+                    g->out_h, g->out_w, g->out_c) &&
+         PRODUCT_OF(env, "the filter (kH x kW x inC x outC)", MAX_FLOATS, &g->filter, g->k_h, g->k_w,
+                    g->in_c, g->out_c) &&
+         PRODUCT_OF(env, "output rows (batch x outH x outW)", INT_MAX, &unused, g->batch, g->out_h,
+                    g->out_w) &&
+         PRODUCT_OF(env, "input rows (batch x inH x inW)", INT_MAX, &unused, g->batch, g->in_h, g->in_w) &&
+         PRODUCT_OF(env, "a patch (kH x kW x inC)", INT_MAX, &unused, g->k_h, g->k_w, g->in_c) &&
+         PRODUCT_OF(env, "a turned patch (kH x kW x outC)", INT_MAX, &unused, g->k_h, g->k_w, g->out_c);
 }
 
 static int check_length(napi_env env, const floats *f, size_t want, const char *name) {
@@ -97,9 +114,6 @@ static int check_length(napi_env env, const floats *f, size_t want, const char *
   return 0;
 }
 
-static size_t image_size(const geometry *g) { return (size_t)(g->batch * g->in_h * g->in_w * g->in_c); }
-static size_t output_size(const geometry *g) { return (size_t)(g->batch * g->out_h * g->out_w * g->out_c); }
-static size_t filter_size(const geometry *g) { return (size_t)(g->k_h * g->k_w * g->in_c * g->out_c); }
 
 enum extent { IMAGE, FILTER, OUTPUT };
 
@@ -117,7 +131,7 @@ static int get_conv_arguments(napi_env env, napi_callback_info info, const char 
     if (!get_floats(env, args[i], names[i], &arrays[i])) return 0;
   if (!get_geometry(env, args[3], g)) return 0;
   for (int i = 0; i < 3; i++) {
-    const size_t want = extents[i] == IMAGE ? image_size(g) : extents[i] == FILTER ? filter_size(g) : output_size(g);
+    const size_t want = (size_t)(extents[i] == IMAGE ? g->image : extents[i] == FILTER ? g->filter : g->output);
     if (!check_length(env, &arrays[i], want, names[i])) return 0;
   }
   return 1;
@@ -228,7 +242,8 @@ static int backprop_input_as_conv(const geometry *g, const float *dy, const floa
           flipped[(((kh_n - 1 - kh) * kw_n + (kw_n - 1 - kw)) * co_n + co) * ci_n + ci] =
               w[((kh * kw_n + kw) * ci_n + ci) * co_n + co];
   const geometry turned = {g->batch, g->out_h, g->out_w, co_n, g->in_h, g->in_w, ci_n, kh_n, kw_n,
-                           1, 1, 1, 1, kh_n - 1 - g->pad_top, kw_n - 1 - g->pad_left};
+                           1, 1, 1, 1, kh_n - 1 - g->pad_top, kw_n - 1 - g->pad_left,
+                           g->output, g->image, g->filter};
   const int ok = forward_conv(&turned, dy, flipped, dx);
   free(flipped);
   return ok;
@@ -324,10 +339,16 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "batch sizes must be equal or one of them 1");
     return NULL;
   }
-  const int64_t batch = batch_a > batch_b ? batch_a : batch_b;
-  if (!check_length(env, &a, (size_t)(batch_a * m * k), "a") ||
-      !check_length(env, &b, (size_t)(batch_b * k * n), "b") ||
-      !check_length(env, &c, (size_t)(batch * m * n), "c"))
+  // A batch of 1 is shared by the other's products; a batch of 0 (with a shared 1) has none.
+  const int64_t batch = batch_a == 0 || batch_b == 0 ? 0 : batch_a > batch_b ? batch_a : batch_b;
+  int64_t a_size, b_size, c_size, stacked_rows;
+  if (!PRODUCT_OF(env, "a (batchA x m x k)", MAX_FLOATS, &a_size, batch_a, m, k) ||
+      !PRODUCT_OF(env, "b (batchB x k x n)", MAX_FLOATS, &b_size, batch_b, k, n) ||
+      !PRODUCT_OF(env, "c (batch x m x n)", MAX_FLOATS, &c_size, batch, m, n) ||
+      !PRODUCT_OF(env, "m", INT_MAX, &stacked_rows, m) || !PRODUCT_OF(env, "n", INT_MAX, &stacked_rows, n) ||
+      !PRODUCT_OF(env, "k", INT_MAX, &stacked_rows, k) ||
+      !check_length(env, &a, (size_t)a_size, "a") || !check_length(env, &b, (size_t)b_size, "b") ||
+      !check_length(env, &c, (size_t)c_size, "c"))
     return NULL;
   if (k == 0) {
     memset(c.data, 0, c.length * sizeof(float));
@@ -336,7 +357,7 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   if (m == 0 || n == 0) return NULL;
   const int64_t lda = trans_a ? m : k, ldb = trans_b ? k : n;
   // A shared right-hand side with a plain left one: one product over the stacked rows.
-  if (batch_b == 1 && batch_a > 1 && !trans_a) {
+  if (batch_b == 1 && batch_a > 1 && !trans_a && batch_a * m <= INT_MAX) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, batch_a * m, n, k, 1.0f,
                 a.data, k, b.data, ldb, 0.0f, c.data, n);
     return NULL;

@@ -15,6 +15,7 @@ export {
   type PackagePresence,
   type RuntimeReport,
 } from './backend/describe-runtime.js';
+export { ensureBackend, hasBackend, requireBackend } from './backend/ensure-backend.js';
 export { createModuleLoader, type ModuleLoader } from './backend/module-loader.js';
 export { registerGradients } from './backend/register-gradients.js';
 export {
@@ -28,11 +29,12 @@ export {
 } from './backend/use-backend.js';
 export { parseConfig } from './config/parse-config.js';
 export * from './errors/index.js';
-export { temporaryPathFor, writeFileAtomic } from './fs/atomic-write.js';
+export { removeStalePartials, temporaryPathFor, writeFileAtomic } from './fs/atomic-write.js';
 export {
   type NpyDtype,
   NpyFile,
   type NpyHeader,
+  type NpyReadOptions,
   parseNpyHeader,
   readNpy,
   writeNpy,
@@ -53,6 +55,7 @@ export {
   installCpuKernels,
   uninstallCpuKernels,
 } from './kernels/install-cpu-kernels.js';
+export { assertFiniteRows } from './ops/assert-finite.js';
 export { type BatchNormTrainingResult, batchNormTraining } from './ops/batch-norm-training.js';
 export {
   type CosineBlocksOptions,

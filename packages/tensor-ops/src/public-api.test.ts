@@ -53,6 +53,15 @@ describe('@bctkit/tensor-ops public API', () => {
         'writeFileAtomic',
         'writeNpy',
         'useBackend',
+        'FileSystemError',
+        'OutputExistsError',
+        'TrainingDivergedError',
+        'assertFiniteRows',
+        'ensureBackend',
+        'findSystemError',
+        'hasBackend',
+        'removeStalePartials',
+        'requireBackend',
       ].sort(),
     );
   });

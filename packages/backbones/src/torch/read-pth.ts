@@ -43,8 +43,11 @@ function isTensorRef(value: unknown): value is TensorRef {
 }
 
 function integers(value: PickleValue, what: string): number[] {
-  if (!Array.isArray(value) || !value.every((item) => typeof item === 'number'))
-    throw new Error(`${what} must be a tuple of integers`);
+  if (
+    !Array.isArray(value) ||
+    !value.every((item) => typeof item === 'number' && Number.isSafeInteger(item) && item >= 0)
+  )
+    throw new Error(`${what} must be a tuple of whole numbers >= 0`);
   return value as number[];
 }
 
@@ -102,7 +105,8 @@ function unpickleStateDict(bytes: Uint8Array, file: string): PickleValue {
       const dtype = STORAGE_TYPES[typeName];
       if (kind !== 'storage' || dtype === undefined || typeof key !== 'string')
         throw new Error(`unsupported persistent id (${String(kind)} ${typeName})`);
-      if (typeof numel !== 'number') throw new Error('storage without an element count');
+      if (typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0)
+        throw new Error('storage without a valid element count');
       const storage: StorageRef = { kind: 'torch-storage', key, dtype, numel };
       return storage as unknown as PickleValue;
     },
@@ -129,12 +133,26 @@ function materialise(
       `storage ${member} of ${name} holds ${data.length} bytes, expected ${storage.numel * itemSize}`,
     );
   const count = shape.reduce((total, side) => total * side, 1);
-  const bytes = new Uint8Array(count * itemSize);
-  if (count === 0) return { dtype: storage.dtype, shape, bytes };
+  // Every size is checked against the bytes present before anything is allocated: a tensor of
+  // more elements than its storage (stride-0 or overlapping views) could make a small file
+  // claim gigabytes.
+  if (count > storage.numel)
+    throw new DatasetFormatError(
+      file,
+      undefined,
+      `tensor ${name} declares ${count} elements over a storage of ${storage.numel} (overlapping or stride-0 views are not read; save with .contiguous().clone())`,
+    );
+  if (count === 0) return { dtype: storage.dtype, shape, bytes: new Uint8Array(0) };
   // Largest element reached by (offset, shape, stride) must lie inside the storage.
   const last = offset + shape.reduce((total, side, axis) => total + (side - 1) * stride[axis]!, 0);
-  if (offset < 0 || last >= storage.numel || shape.length !== stride.length)
+  if (
+    offset < 0 ||
+    shape.length !== stride.length ||
+    stride.some((step) => step < 0) ||
+    last >= storage.numel
+  )
     throw new DatasetFormatError(file, undefined, `tensor ${name} reaches outside its storage`);
+  const bytes = new Uint8Array(count * itemSize);
   const index = new Array<number>(shape.length).fill(0);
   for (let element = 0; element < count; element++) {
     let source = offset;

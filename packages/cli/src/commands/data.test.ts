@@ -132,6 +132,6 @@ describe('bct data pack, split, export', () => {
     ).toContain('--kind: expected class or data');
     expect(
       (await bct('data', 'split', faceRec, '--kind', 'data', '--ratio', '2', '--out', work)).code,
-    ).toBe(1);
+    ).toBe(2);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import {
   type DatasetSource,
@@ -15,7 +15,10 @@ import {
 } from '@bctkit/datasets';
 import { InvalidConfigError, temporaryPathFor } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
+import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
+import { openUnitInterval, wholeNumber } from '../option-parsers.js';
+import { claimOutputs, moveFilesInto, writeDirectoryAtomic } from '../outputs.js';
 import { createProgress } from '../progress.js';
 
 /** What `bct data inspect` reports. */
@@ -99,7 +102,8 @@ function formatInspect(report: InspectReport): string {
 /** Opens what `bct data pack` is given: a folder (one sub-folder per identity), or an IDX image file. */
 async function openPackInput(input: string, labels: string | undefined): Promise<DatasetSource> {
   const info = await stat(input).catch(() => undefined);
-  if (info === undefined) throw new InvalidConfigError('input', `${input} does not exist`);
+  if (info === undefined)
+    throw new InvalidConfigError('<input>', `${input}: no such file or directory`);
   if (info.isDirectory()) return openSource({ type: 'image-folder', root: input });
   const labelPath = labels ?? input.replace('images-idx3', 'labels-idx1');
   if (labelPath === input) {
@@ -111,11 +115,9 @@ async function openPackInput(input: string, labels: string | undefined): Promise
   return openSource({ type: 'idx', images: input, labels: labelPath });
 }
 
-/** Splits `out/train` into `out` and `train`, creating the directory. */
-async function outputPrefix(prefix: string): Promise<{ directory: string; name: string }> {
-  const directory = dirname(prefix);
-  await mkdir(directory, { recursive: true });
-  return { directory, name: basename(prefix).replace(/\.rec$/, '') };
+/** Splits `out/train` into `out` and `train`. */
+function outputPrefix(prefix: string): { directory: string; name: string } {
+  return { directory: dirname(prefix), name: basename(prefix).replace(/\.rec$/, '') };
 }
 
 /** Registers `bct data inspect | pack | split | export`. */
@@ -148,15 +150,31 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       'output prefix, e.g. out/train for out/train.rec, out/train.idx, out/property',
     )
     .option('--labels <idx>', 'IDX label file (default: the image file name with labels-idx1)')
-    .action(async (input: string, options: { out: string; labels?: string }) => {
+    .option('--force', 'replace existing outputs')
+    .action(async (input: string, options: { out: string; labels?: string; force?: boolean }) => {
+      const { directory, name } = outputPrefix(options.out);
+      await claimOutputs(
+        [`${name}.rec`, `${name}.idx`, 'property'].map((file) => join(directory, file)),
+        { force: options.force ?? false },
+      );
       const source = await openPackInput(input, options.labels);
-      const { directory, name } = await outputPrefix(options.out);
-      const progress = createProgress(io, 'pack', 'images');
-      const result = await packSource(source, directory, name, {
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.finish();
-      await source.close();
+      // Pack into a temporary folder beside the outputs, then move the files into place.
+      const staging = temporaryPathFor(join(directory, name));
+      let result: Awaited<ReturnType<typeof packSource>>;
+      try {
+        await mkdir(staging);
+        const progress = createProgress(io, 'pack', 'images');
+        result = await packSource(source, staging, name, {
+          onProgress: (done, total) => progress.update(done, total),
+        });
+        progress.finish();
+        await moveFilesInto(staging, directory);
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+      } finally {
+        await source.close();
+      }
       io.stdout(
         `packed ${result.images} images of ${result.classes} classes into ${join(directory, `${name}.rec`)}` +
           `${result.identityRecords ? '' : ' (labels not grouped by class: no identity records)'}\n`,
@@ -173,55 +191,65 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       '--kind <kind>',
       "class (first share of identities / the rest, relabelled) or data (first share of each identity's images / the rest)",
     )
-    .option('--ratio <ratio>', 'share of the first part', '0.3')
+    .option('--ratio <ratio>', 'share of the first part, in (0, 1)', openUnitInterval(), 0.3)
     .requiredOption(
       '--out <dir>',
       'output directory; parts go to <dir>/<kind><percent>/train.rec, e.g. class30 and class70',
     )
     .option('--json', 'print the counts as JSON')
+    .option('--force', 'replace existing outputs')
     .action(
       async (
         recordPath: string,
-        options: { kind: string; ratio: string; out: string; json?: boolean },
+        options: { kind: string; ratio: number; out: string; json?: boolean; force?: boolean },
       ) => {
         if (options.kind !== 'class' && options.kind !== 'data') {
-          throw new InvalidConfigError(
+          throw new UsageError(
             '--kind',
             `expected class or data, got ${JSON.stringify(options.kind)}`,
           );
         }
-        const ratio = Number(options.ratio);
-        if (!(ratio > 0 && ratio < 1))
-          throw new InvalidConfigError(
-            '--ratio',
-            `expected a number in (0, 1), got ${options.ratio}`,
-          );
+        const { ratio } = options;
+        const firstPercent = Math.round(ratio * 100);
+        const [firstName, restName] =
+          firstPercent === 100 - firstPercent
+            ? [`${options.kind}${firstPercent}-first`, `${options.kind}${firstPercent}-rest`]
+            : [`${options.kind}${firstPercent}`, `${options.kind}${100 - firstPercent}`];
+        await claimOutputs([join(options.out, firstName), join(options.out, restName)], {
+          force: options.force ?? false,
+        });
         const set = await RecordSet.open(recordPath);
+        // Both parts are written into one temporary folder and moved into place only when both
+        // are complete: a failure (a full disk) leaves no half of a split behind.
+        const staging = temporaryPathFor(join(options.out, firstName));
         try {
           const labels = await set.labels();
           const plan =
             options.kind === 'class'
               ? planClassSplit(labels, ratio, set.numClasses)
               : planDataSplit(labels, ratio, set.numClasses);
-          const firstPercent = Math.round(ratio * 100);
-          const [firstName, restName] =
-            firstPercent === 100 - firstPercent
-              ? [`${options.kind}${firstPercent}-first`, `${options.kind}${firstPercent}-rest`]
-              : [`${options.kind}${firstPercent}`, `${options.kind}${100 - firstPercent}`];
           const parts = [
             { name: firstName, part: plan.first },
             { name: restName, part: plan.rest },
           ];
           const counts: Record<string, { images: number; classes: number; directory: string }> = {};
           for (const { name, part } of parts) {
-            const directory = join(options.out, name);
+            const directory = join(staging, name);
             await mkdir(directory, { recursive: true });
             const progress = createProgress(io, `split: ${name}`, 'images');
             await writeRecordSubset(set, part, directory, 'train', {
               onProgress: (done, total) => progress.update(done, total),
             });
             progress.finish();
-            counts[name] = { images: part.indices.length, classes: part.numClasses, directory };
+            counts[name] = {
+              images: part.indices.length,
+              classes: part.numClasses,
+              directory: join(options.out, name),
+            };
+          }
+          for (const { name } of parts) {
+            await rm(join(options.out, name), { recursive: true, force: true });
+            await rename(join(staging, name), join(options.out, name));
           }
           io.stdout(
             options.json
@@ -234,6 +262,7 @@ export function registerDataCommands(program: Command, io: CliIo): void {
                   .join(''),
           );
         } finally {
+          await rm(staging, { recursive: true, force: true });
           await set.close();
         }
       },
@@ -243,44 +272,39 @@ export function registerDataCommands(program: Command, io: CliIo): void {
     .command('export')
     .description('write the images of a .rec as files, <out>/<label>/<key>.<ext>')
     .argument('<rec>', 'the .rec file')
-    .requiredOption('--out <folder>', 'output folder (must not exist yet)')
-    .option('--limit <n>', 'export only the first n images')
-    .action(async (recordPath: string, options: { out: string; limit?: string }) => {
-      if ((await readdir(options.out).catch(() => undefined)) !== undefined) {
-        throw new InvalidConfigError('--out', `${options.out} already exists; choose a new folder`);
-      }
-      const set = await RecordSet.open(recordPath);
-      // Export into a temporary folder and rename it at the end: a failed export leaves nothing.
-      const temporary = temporaryPathFor(options.out);
-      try {
-        const limit =
-          options.limit === undefined ? set.size : Math.min(set.size, Number(options.limit));
-        if (!Number.isInteger(limit) || limit < 0)
-          throw new InvalidConfigError('--limit', `expected a whole number, got ${options.limit}`);
-        const progress = createProgress(io, 'export', 'images');
-        const made = new Set<number>();
-        for (let index = 0; index < limit; index++) {
-          const sample = await set.read(index);
-          if (!made.has(sample.label)) {
-            await mkdir(join(temporary, String(sample.label)), { recursive: true });
-            made.add(sample.label);
-          }
-          const extension = extensionFor(readImageInfo(sample.image).format);
-          await writeFile(
-            join(temporary, String(sample.label), `${sample.key}${extension}`),
-            sample.image,
-          );
-          progress.update(index + 1, limit);
+    .requiredOption('--out <folder>', 'output folder')
+    .option('--limit <n>', 'export only the first n images', wholeNumber())
+    .option('--force', 'replace an existing output folder')
+    .action(
+      async (recordPath: string, options: { out: string; limit?: number; force?: boolean }) => {
+        await claimOutputs([options.out], { force: options.force ?? false });
+        const set = await RecordSet.open(recordPath);
+        try {
+          const limit = Math.min(set.size, options.limit ?? set.size);
+          // Export into a temporary folder renamed at the end: a failed export leaves nothing.
+          const classes = await writeDirectoryAtomic(options.out, async (temporary) => {
+            const progress = createProgress(io, 'export', 'images');
+            const made = new Set<number>();
+            for (let index = 0; index < limit; index++) {
+              const sample = await set.read(index);
+              if (!made.has(sample.label)) {
+                await mkdir(join(temporary, String(sample.label)), { recursive: true });
+                made.add(sample.label);
+              }
+              const extension = extensionFor(readImageInfo(sample.image).format);
+              await writeFile(
+                join(temporary, String(sample.label), `${sample.key}${extension}`),
+                sample.image,
+              );
+              progress.update(index + 1, limit);
+            }
+            progress.finish();
+            return made.size;
+          });
+          io.stdout(`exported ${limit} images of ${classes} classes to ${options.out}\n`);
+        } finally {
+          await set.close();
         }
-        await mkdir(dirname(options.out), { recursive: true });
-        await rename(temporary, options.out);
-        progress.finish();
-        io.stdout(`exported ${limit} images of ${made.size} classes to ${options.out}\n`);
-      } catch (error) {
-        await rm(temporary, { recursive: true, force: true });
-        throw error;
-      } finally {
-        await set.close();
-      }
-    });
+      },
+    );
 }

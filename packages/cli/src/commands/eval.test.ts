@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +77,8 @@ describe('bct eval ijbc', () => {
   });
 
   it('--report writes the compatibility report beside the JSON on stdout', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'bctkit-eval-report-'));
+    const parent = await mkdtemp(join(tmpdir(), 'bctkit-eval-report-'));
+    const directory = join(parent, 'report');
     try {
       const { code, stdout } = await bct(
         ...args,
@@ -95,8 +96,10 @@ describe('bct eval ijbc', () => {
       expect(report.curves.self.fpr.length).toBe(121);
       for (const file of ['report.md', 'report.html', 'plot.svg', 'plot.png'])
         expect((await readFile(join(directory, file))).length, file).toBeGreaterThan(100);
+      // The report is written whole into a temporary folder, renamed: nothing else is left.
+      expect(await readdir(parent)).toEqual(['report']);
     } finally {
-      await rm(directory, { recursive: true, force: true });
+      await rm(parent, { recursive: true, force: true });
     }
   });
 });

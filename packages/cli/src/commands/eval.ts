@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   buildIjbcReport,
@@ -12,13 +11,18 @@ import {
   readIjbcMeta,
   writeCompatibilityReport,
 } from '@bctkit/metrics';
-import { type HostMatrix, InvalidConfigError, readNpy, writeNpy } from '@bctkit/tensor-ops';
+import { type HostMatrix, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
+import { activateBackend } from '../backend.js';
+import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
+import { positiveInteger } from '../option-parsers.js';
+import { claimOutputs, writeDirectoryAtomic } from '../outputs.js';
 import { embedIjbcImages } from '../pipelines/ijbc-images.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
+import { zeroRowsWarning } from '../zero-rows.js';
 import { registerIjbcEmbedCommand } from './ijbc-embed.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
@@ -89,9 +93,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
       '--save-features <dir>',
       'with --root: write new.npy (and old.npy) for later --features runs',
     )
-    .option('--batch-size <n>', 'with --root: images per batch (default 64)', (value) =>
-      Number(value),
-    )
+    .option('--batch-size <n>', 'with --root: images per batch (default 64)', positiveInteger())
     .option('--no-detector-score', 'do not weight image features by the detector score')
     .option(
       '--identification',
@@ -102,8 +104,12 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
       'also write the compatibility report: report.json, report.md, report.html, plot.svg, plot.png',
     )
     .option('--json', 'print one JSON object')
+    .option('--force', 'replace an existing --report or --save-features folder')
+    .option('--backend <name>', 'tfjs backend', 'auto')
     .action(
       async (options: {
+        force?: boolean;
+        backend: string;
         meta?: string;
         report?: string;
         features?: string;
@@ -120,21 +126,25 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
         const metaDirectory =
           options.meta ?? (options.root === undefined ? undefined : join(options.root, 'meta'));
         if (metaDirectory === undefined)
-          throw new InvalidConfigError(
+          throw new UsageError(
             '--meta',
             'give --meta <dir> (or --root <IJBC> with its meta/ directory)',
           );
         const fromImages = options.root !== undefined;
         if (fromImages === (options.features !== undefined))
-          throw new InvalidConfigError(
+          throw new UsageError(
             '--features',
             'give either --features <npy> (precomputed) or --root <IJBC> with --model <checkpoint> (embed the images)',
           );
         if (fromImages && options.model === undefined)
-          throw new InvalidConfigError(
+          throw new UsageError(
             '--model',
             '--root needs --model <checkpoint directory or model config>',
           );
+        await claimOutputs(
+          [options.report, options.saveFeatures].filter((path) => path !== undefined),
+          { force: options.force ?? false, option: '--report / --save-features' },
+        );
         const meta = await readIjbcMeta(metaDirectory);
         let features: HostMatrix;
         let oldFeatures: HostMatrix | undefined;
@@ -160,18 +170,25 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
           features = await embed(options.model!, 'new');
           if (options.oldModel !== undefined) oldFeatures = await embed(options.oldModel, 'old');
           if (options.saveFeatures !== undefined) {
-            await mkdir(options.saveFeatures, { recursive: true });
+            const saved = { new: features, old: oldFeatures };
+            await writeDirectoryAtomic(options.saveFeatures, async (temporary) => {
+              for (const [name, matrix] of Object.entries(saved))
+                if (matrix !== undefined) await writeNpy(join(temporary, `${name}.npy`), matrix);
+            });
             featuresFile = join(options.saveFeatures, 'new.npy');
-            await writeNpy(featuresFile, features);
-            if (oldFeatures !== undefined) {
-              oldFeaturesFile = join(options.saveFeatures, 'old.npy');
-              await writeNpy(oldFeaturesFile, oldFeatures);
-            }
+            if (oldFeatures !== undefined) oldFeaturesFile = join(options.saveFeatures, 'old.npy');
           }
         } else {
           features = await readNpy(options.features!);
           oldFeatures =
             options.oldFeatures === undefined ? undefined : await readNpy(options.oldFeatures);
+        }
+        for (const [file, matrix] of [
+          [featuresFile ?? 'new features', features],
+          [oldFeaturesFile ?? 'old features', oldFeatures],
+        ] as const) {
+          const warning = matrix === undefined ? undefined : zeroRowsWarning(matrix, file);
+          if (warning !== undefined) io.stderr(`eval: warning: ${warning}\n`);
         }
         const report = evaluateIjbcVerification({
           meta,
@@ -182,6 +199,8 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
           oldFeaturesFile,
           ...(options.report === undefined ? {} : { curvePoints: 121 }),
         });
+        // 1:N search computes similarity blocks on a tfjs backend.
+        if (options.identification) await activateBackend(io, options.backend, 'inference');
         const identification = options.identification
           ? await evaluateIjbcIdentification({
               metaDirectory,
@@ -192,8 +211,13 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
             })
           : undefined;
         if (options.report !== undefined) {
-          const files = await writeCompatibilityReport(options.report, buildIjbcReport(report));
-          io.stderr(`report: ${files.html} (also report.json, report.md, plot.svg, plot.png)\n`);
+          const reportDirectory = options.report;
+          await writeDirectoryAtomic(reportDirectory, (temporary) =>
+            writeCompatibilityReport(temporary, buildIjbcReport(report)),
+          );
+          io.stderr(
+            `report: ${join(reportDirectory, 'report.html')} (also report.json, report.md, plot.svg, plot.png)\n`,
+          );
         }
         if (options.json) {
           // The sampled ROC curves go to the report files, not to stdout.

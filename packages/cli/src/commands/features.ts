@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import {
   type ExtractedFeatures,
   extractFeatures,
@@ -7,14 +6,16 @@ import {
 } from '@bctkit/backbones';
 import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import { classPrototypes, denoiseCredible } from '@bctkit/losses';
-import { InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
+import { InvalidConfigError, readFileOrFail, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
-import { positiveInteger } from '../option-parsers.js';
+import { positiveInteger, unitInterval } from '../option-parsers.js';
+import { claimOutputs } from '../outputs.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import {
   computeKind,
+  labelsPath,
   mergeShards,
   parseShard,
   shardRange,
@@ -25,33 +26,35 @@ import { createProgress } from '../progress.js';
 
 /** Reads a JSON value given inline or as a file path. */
 async function jsonArgument(flag: string, value: string): Promise<Record<string, unknown>> {
-  let text = value;
-  if (!value.trim().startsWith('{')) {
-    try {
-      text = await readFile(value, 'utf8');
-    } catch (cause) {
-      throw new InvalidConfigError(
-        flag,
-        `expected inline JSON or a JSON file, cannot read '${value}': ${(cause as Error).message}`,
-      );
-    }
-  }
+  const inline = value.trim().startsWith('{');
+  const text = inline
+    ? value
+    : (await readFileOrFail(value, `the ${flag} JSON file`)).toString('utf8');
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    parsed = JSON.parse(text);
   } catch (cause) {
     throw new InvalidConfigError(
-      flag,
-      `expected a JSON object or a JSON file: ${(cause as Error).message}`,
+      inline ? flag : value,
+      `expected a JSON object${inline ? ' or a JSON file' : ''}: ${(cause as Error).message}`,
     );
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new InvalidConfigError(inline ? flag : value, 'expected a JSON object');
+  return parsed as Record<string, unknown>;
 }
 
+/** Reads a labels file: one whole number >= 0 per line. */
 async function readLabels(path: string): Promise<Int32Array> {
-  const text = await readFile(path, 'utf8');
-  return Int32Array.from(text.trim().split('\n'), (line, index) => {
+  const text = (await readFileOrFail(path, 'the labels')).toString('utf8');
+  const lines = text.trim() === '' ? [] : text.trim().split('\n');
+  return Int32Array.from(lines, (line, index) => {
     const label = Number(line);
-    if (!Number.isInteger(label))
-      throw new InvalidConfigError(path, `line ${index + 1} is not a label: '${line}'`);
+    if (!(line.trim() !== '' && Number.isInteger(label) && label >= 0 && label < 2 ** 31))
+      throw new InvalidConfigError(
+        path,
+        `line ${index + 1} is not a label (a whole number >= 0): '${line}'`,
+      );
     return label;
   });
 }
@@ -106,13 +109,9 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
       '--shard <i/N>',
       'extract only shard i of N (contiguous rows, whole batches); merge with bct merge',
     )
-    .option(
-      '--batch-size <n>',
-      'images per batch (default 128)',
-      positiveInteger('--batch-size'),
-      128,
-    )
-    .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
+    .option('--batch-size <n>', 'images per batch (default 128)', positiveInteger(), 128)
+    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--force', 'replace existing outputs')
     .action(
       async (options: {
         model: string;
@@ -122,8 +121,17 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
         shard?: string;
         batchSize: number;
         backend: string;
+        force?: boolean;
       }) => {
         const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+        await claimOutputs(
+          [
+            options.out,
+            labelsPath(options.out),
+            ...(shard === undefined ? [] : [`${options.out}.shard.json`]),
+          ],
+          { force: options.force ?? false },
+        );
         await activateBackend(io, options.backend, 'inference');
         const whole = await openSource(
           (await jsonArgument('--data', options.data)) as { type: string },
@@ -138,7 +146,7 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
         const extractor = await loadFeatureExtractor(options.model);
         let features: ExtractedFeatures;
         try {
-          if (whole.size === 0) throw new InvalidConfigError('--data', 'the dataset is empty');
+          if (whole.size === 0) throw new InvalidConfigError('--data', 'the dataset has no images');
           // More shards than batches leaves some empty: they still write a (0-row) file.
           features =
             source.size === 0
@@ -171,7 +179,11 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
     )
     .argument('<shards...>', 'shard files, each with its .shard.json (and .labels.txt, if any)')
     .requiredOption('--out <npy>', 'merged file; labels (if any) go to <name>.labels.txt')
-    .action(async (shards: string[], options: { out: string }) => {
+    .option('--force', 'replace existing outputs')
+    .action(async (shards: string[], options: { out: string; force?: boolean }) => {
+      await claimOutputs([options.out, labelsPath(options.out)], {
+        force: options.force ?? false,
+      });
       const { rows, cols, stage, warnings } = await mergeShards(shards, options.out);
       for (const warning of warnings) io.stderr(`merge: warning: ${warning}\n`);
       io.stdout(`${rows} x ${cols} ${stage} rows from ${shards.length} shards: ${options.out}\n`);
@@ -191,11 +203,12 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
       '--out <npy>',
       'credible flags, [N] float32 0/1 ([rows of the shard] with --shard)',
     )
-    .option('--ratio <T>', 'keep ratio (default 0.9)', (value) => Number(value), 0.9)
+    .option('--ratio <T>', 'keep ratio (default 0.9)', unitInterval(), 0.9)
     .option(
       '--shard <i/N>',
       'decide only the classes of shard i of N (whole classes); merge with bct merge',
     )
+    .option('--force', 'replace existing outputs')
     .action(
       async (options: {
         features: string;
@@ -203,10 +216,16 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
         out: string;
         ratio: number;
         shard?: string;
+        force?: boolean;
       }) => {
         const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+        await claimOutputs(
+          [options.out, ...(shard === undefined ? [] : [`${options.out}.shard.json`])],
+          { force: options.force ?? false },
+        );
         const labels = await readLabels(options.labels);
-        const progress = createProgress(io, 'denoise', 'rows');
+        // Two passes over the features: column norms, then one class at a time.
+        const progress = createProgress(io, 'denoise (2 passes)', 'row reads');
         const result = await denoiseCredible(options.features, labels, {
           ratio: options.ratio,
           onProgress: (done, total) => progress.update(done, total),
@@ -234,7 +253,9 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
     .requiredOption('--features <npy>', 'old-model features of the training set, [N, d]')
     .requiredOption('--labels <txt>', 'one label per line')
     .requiredOption('--out <npy>', 'prototypes, [classes, d]')
-    .action(async (options: { features: string; labels: string; out: string }) => {
+    .option('--force', 'replace existing outputs')
+    .action(async (options: { features: string; labels: string; out: string; force?: boolean }) => {
+      await claimOutputs([options.out], { force: options.force ?? false });
       const labels = await readLabels(options.labels);
       const prototypes = await classPrototypes(options.features, labels);
       await writeNpy(options.out, prototypes);

@@ -25,12 +25,7 @@ export function registerIjbcEmbedCommand(evaluate: Command, io: CliIo): void {
       '--shard <i/N>',
       'embed only shard i of N (contiguous rows, whole batches); merge with bct merge',
     )
-    .option(
-      '--batch-size <n>',
-      'images per batch (default 64)',
-      positiveInteger('--batch-size'),
-      64,
-    )
+    .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
     .option('--no-flip', 'embed the crop only, without its mirror image')
     .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
     .action(

@@ -16,9 +16,16 @@ describe('bct list', () => {
       'nccl',
       'none',
       'unibct',
+      'weakened-l2',
     ]);
     expect(byId.mixbct!.defaults).toEqual({ type: 'mixbct', ratio: 0.3, seed: 0 });
     expect(byId.l2!.defaults).toEqual({ type: 'l2', lambda: 10, tolerance: 0 });
+    // The MixBCT repository's weakened L2 tolerates a distance of 0.2 (it was an alias of l2).
+    expect(byId['weakened-l2']!.defaults).toEqual({
+      type: 'weakened-l2',
+      lambda: 10,
+      tolerance: 0.2,
+    });
     expect(byId.bct!.defaults).toEqual({ type: 'bct', lambda: 1, scale: 1, margin: 0 });
   });
 

@@ -38,17 +38,9 @@ export function registerModelsCommand(program: Command, io: CliIo): void {
   program
     .command('models')
     .description('list the backbones with their parameter counts and FLOPs')
-    .option('--input-size <pixels>', 'input side (default 112)', positiveNumber('--input-size'))
-    .option(
-      '--width <multiplier>',
-      'channel width multiplier (default 1)',
-      positiveNumber('--width'),
-    )
-    .option(
-      '--embedding-dim <n>',
-      'embedding length (default 512)',
-      positiveNumber('--embedding-dim'),
-    )
+    .option('--input-size <pixels>', 'input side (default 112)', positiveNumber())
+    .option('--width <multiplier>', 'channel width multiplier (default 1)', positiveNumber())
+    .option('--embedding-dim <n>', 'embedding length (default 512)', positiveNumber())
     .option('--json', 'print one JSON array')
     .action(
       (options: { inputSize?: number; width?: number; embeddingDim?: number; json?: boolean }) => {

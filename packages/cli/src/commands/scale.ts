@@ -28,15 +28,10 @@ export function registerScaleCommands(
       '<stage...>',
       'the stage as you would run it alone, e.g. extract --model m --data d.json --out f.npy',
     )
-    .requiredOption('--shards <N>', 'number of shards', positiveInteger('--shards'))
+    .requiredOption('--shards <N>', 'number of shards', positiveInteger())
     .option('--redis <url>', 'Redis URL (default $BCT_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--queue <name>', 'BullMQ queue name', 'bct')
-    .option(
-      '--attempts <n>',
-      'tries per shard before the run fails',
-      positiveInteger('--attempts'),
-      3,
-    )
+    .option('--attempts <n>', 'tries per shard before the run fails', positiveInteger(), 3)
     .option('--no-merge', 'leave the shard files; merge later with bct merge')
     .passThroughOptions()
     .action(
@@ -86,11 +81,11 @@ export function registerScaleCommands(
     )
     .option('--redis <url>', 'Redis URL (default $BCT_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--queue <name>', 'BullMQ queue name', 'bct')
-    .option('--concurrency <n>', 'shards at once (default 1)', positiveInteger('--concurrency'), 1)
+    .option('--concurrency <n>', 'shards at once (default 1)', positiveInteger(), 1)
     .option(
       '--lock-duration <ms>',
       'how soon (ms) other workers take over the shards of a worker that died (default 30000)',
-      positiveInteger('--lock-duration'),
+      positiveInteger(),
       30_000,
     )
     .option('--name <name>', "this worker's name in logs (default host:pid)")

@@ -305,5 +305,9 @@ describe('bct train / extract / denoise / prototypes', () => {
       a: { b: 1, c: [1, 2] },
       d: 'text',
     });
+    // null removes a key (a field of the config file that the command line wants gone).
+    expect(applyOverrides({ a: { b: 1, c: 2 }, d: 3 }, ['a.b=null', 'd=null'])).toEqual({
+      a: { c: 2 },
+    });
   });
 });

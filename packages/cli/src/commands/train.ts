@@ -1,18 +1,22 @@
-import { InvalidConfigError, parseConfig } from '@bctkit/tensor-ops';
+import { parseConfig } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
+import { UsageError } from '../errors/usage-error.js';
 import { ExitRequest } from '../exit-request.js';
 import type { CliIo } from '../io.js';
 import { scenarioConfig } from '../presets/scenarios.js';
 import { readTrainConfig, train } from '../training/train.js';
 import { trainConfigSchema } from '../training/train-config.js';
 
-/** Applies `--set a.b=value` overrides (values parsed as JSON when they are JSON). */
+/**
+ * Applies `--set a.b=value` overrides (values parsed as JSON when they are JSON; `null` removes
+ * the key).
+ */
 export function applyOverrides(config: unknown, overrides: readonly string[]): unknown {
   const result = structuredClone(config ?? {}) as Record<string, unknown>;
   for (const override of overrides) {
     const equals = override.indexOf('=');
-    if (equals <= 0) throw new InvalidConfigError('--set', `expected key=value, got '${override}'`);
+    if (equals <= 0) throw new UsageError('--set', `expected key=value, got '${override}'`);
     const path = override.slice(0, equals).split('.');
     const text = override.slice(equals + 1);
     let value: unknown = text;
@@ -26,7 +30,9 @@ export function applyOverrides(config: unknown, overrides: readonly string[]): u
       if (typeof target[key] !== 'object' || target[key] === null) target[key] = {};
       target = target[key] as Record<string, unknown>;
     }
-    target[path.at(-1)!] = value;
+    // null removes the key, so a config's field can be dropped from the command line.
+    if (value === null) delete target[path.at(-1)!];
+    else target[path.at(-1)!] = value;
   }
   return result;
 }
@@ -59,6 +65,7 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
     )
     .requiredOption('--out <dir>', 'run directory: checkpoint/ and train.jsonl')
     .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--force', 'replace a run already in --out (its checkpoint and logs)')
     .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
     .action(
       async (options: {
@@ -71,10 +78,11 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         set: string[];
         out: string;
         resume?: boolean;
+        force?: boolean;
         backend: string;
       }) => {
         if ((options.config === undefined) === (options.preset === undefined)) {
-          throw new InvalidConfigError(
+          throw new UsageError(
             '--config',
             'give a config file (--config) or a scenario (--preset), not both',
           );
@@ -95,18 +103,28 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         await activateBackend(io, options.backend);
         let lastPrint = 0;
         const start = Date.now();
-        // Ctrl-C: finish the step under way, write a checkpoint, stop (a second one kills).
+        if (options.resume && options.force)
+          throw new UsageError(
+            '--force',
+            'give --resume (continue the run) or --force (replace it), not both',
+          );
+        // Ctrl-C or SIGTERM (what schedulers send): finish the step under way, write a
+        // checkpoint, stop with 130 / 143. A second signal kills.
         const stop = new AbortController();
-        const onInterrupt = () => {
-          io.stderr('train: interrupted; finishing this step and writing a checkpoint...\n');
+        let exitCode = 130;
+        const onSignal = (signal: NodeJS.Signals) => {
+          exitCode = signal === 'SIGTERM' ? 143 : 130;
+          io.stderr(`train: ${signal}; finishing this step and writing a checkpoint...\n`);
           stop.abort();
         };
-        process.once('SIGINT', onInterrupt);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
         let result: Awaited<ReturnType<typeof train>>;
         try {
           result = await train(resolved, {
             out: options.out,
             resume: options.resume ?? false,
+            force: options.force ?? false,
             signal: stop.signal,
             onStep: (report) => {
               if (Date.now() - lastPrint < 1000 && report.step !== report.totalSteps) return;
@@ -119,16 +137,22 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
             },
           });
         } finally {
-          process.removeListener('SIGINT', onInterrupt);
+          process.removeListener('SIGINT', onSignal);
+          process.removeListener('SIGTERM', onSignal);
         }
+        const lastLoss = Number.isFinite(result.lastLoss)
+          ? `, last loss ${result.lastLoss.toFixed(4)}`
+          : '';
         io.stdout(
-          `trained ${result.steps} steps, last loss ${result.lastLoss.toFixed(4)}; checkpoint: ${options.out}/checkpoint\n`,
+          result.stepsThisRun === 0 && options.resume
+            ? `the run in ${options.out} had already finished (${result.steps} steps${lastLoss}); nothing to do\n`
+            : `trained ${result.steps} steps${lastLoss}; checkpoint: ${options.out}/checkpoint\n`,
         );
         result.backbone.dispose();
         result.head.dispose();
         if (result.interrupted) {
           io.stderr(`train: stopped at step ${result.steps}; continue with --resume\n`);
-          throw new ExitRequest(130);
+          throw new ExitRequest(exitCode);
         }
       },
     );

@@ -10,6 +10,7 @@ import {
   writeNpy,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from '../errors/usage-error.js';
 import { pathExists } from '../path-exists.js';
 
 /**
@@ -24,7 +25,7 @@ export function shardRange(
   align = 1,
 ): { start: number; end: number } {
   if (!Number.isInteger(of) || of < 1 || !Number.isInteger(shard) || shard < 0 || shard >= of)
-    throw new InvalidConfigError('--shard', `expected i/N with 0 <= i < N, got ${shard}/${of}`);
+    throw new UsageError('--shard', `expected i/N with 0 <= i < N, got ${shard}/${of}`);
   const units = Math.ceil(total / align);
   const boundary = (index: number) => Math.min(total, Math.floor((index * units) / of) * align);
   return { start: boundary(shard), end: boundary(shard + 1) };
@@ -33,8 +34,7 @@ export function shardRange(
 /** Parses `--shard i/N`. */
 export function parseShard(text: string): { shard: number; of: number } {
   const match = /^(\d+)\/(\d+)$/.exec(text.trim());
-  if (match === null)
-    throw new InvalidConfigError('--shard', `expected i/N (e.g. 0/4), got '${text}'`);
+  if (match === null) throw new UsageError('--shard', `expected i/N (e.g. 0/4), got '${text}'`);
   const shard = Number(match[1]);
   const of = Number(match[2]);
   shardRange(0, shard, of);

@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '@bctkit/tensor-ops';
 import type { ConnectionOptions } from 'bullmq';
+import { UsageError } from '../errors/usage-error.js';
 
 /** The Redis URL `bct queue` and `bct worker` use without `--redis`. */
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -14,7 +15,7 @@ export function redisConnection(url: string): ConnectionOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new InvalidConfigError('--redis', `expected redis://host:port, got '${url}'`);
+    throw new UsageError('--redis', `expected redis://host:port, got '${url}'`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
     throw new InvalidConfigError(
@@ -23,7 +24,7 @@ export function redisConnection(url: string): ConnectionOptions {
     );
   const db = parsed.pathname.replace(/^\//, '');
   if (db !== '' && !/^\d+$/.test(db))
-    throw new InvalidConfigError('--redis', `the database in '${url}' must be a number`);
+    throw new UsageError('--redis', `the database in '${url}' must be a number`);
   return {
     host: parsed.hostname || '127.0.0.1',
     port: parsed.port === '' ? 6379 : Number(parsed.port),

@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '@bctkit/tensor-ops';
 import { CommanderError } from 'commander';
+import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 
 /** A `bct` command that runs as shard i of N (`--shard i/N`) and whose shards `bct merge` joins. */
@@ -89,7 +90,7 @@ export async function checkStageArguments(
 ): Promise<{ stage: ShardedStage; out: string }> {
   const stage = stageOf(argv);
   if (optionValue(argv, '--shard') !== undefined)
-    throw new InvalidConfigError(
+    throw new UsageError(
       '--shard',
       'bct queue gives each job its own --shard; leave it out of the stage',
     );
@@ -114,7 +115,6 @@ export async function checkStageArguments(
     }
   }
   const out = optionValue(argv, '--out');
-  if (out === undefined)
-    throw new InvalidConfigError('--out', `${stage.command.join(' ')} needs --out`);
+  if (out === undefined) throw new UsageError('--out', `${stage.command.join(' ')} needs --out`);
   return { stage, out };
 }

@@ -1,10 +1,12 @@
 import {
   advBctClassBoundaries,
   type CompatibilityContext,
+  type CompatibilitySpec,
   compatibilityLosses,
   lceClassCentres,
 } from '@bctkit/losses';
 import { type HostMatrix, InvalidConfigError } from '@bctkit/tensor-ops';
+import type { TrainConfig } from './train-config.js';
 
 /** What the training run has for the compatibility method. */
 export interface ContextSources {
@@ -58,4 +60,63 @@ export async function compatibilityContext(
       : await advBctClassBoundaries(features, sources.labels, options);
   }
   return {};
+}
+
+/** The config key and description of each input a method can declare in its `needs`. */
+const NEEDED_INPUTS: Readonly<
+  Record<
+    CompatibilitySpec['needs'][number],
+    { key: 'oldFeatures' | 'credible' | 'prototypes'; what: string }
+  >
+> = {
+  'old-features': {
+    key: 'oldFeatures',
+    what: 'the old-model features of the training set (.npy, from bct extract)',
+  },
+  'credible-mask': {
+    key: 'credible',
+    what: 'the credible flags of the old features (.npy, from bct denoise)',
+  },
+  prototypes: { key: 'prototypes', what: 'class prototypes (.npy, from bct prototypes)' },
+  'lce-centres': {
+    key: 'oldFeatures',
+    what: 'the old-model features of the training set, for its class centres (.npy, from bct extract)',
+  },
+  'advbct-boundaries': {
+    key: 'oldFeatures',
+    what: 'the old-model features of the training set, for its class boundaries (.npy, from bct extract)',
+  },
+};
+
+/**
+ * Checks, before any data is read or model built, that the config gives every input the
+ * compatibility method declares in its `needs`.
+ * @throws {@link InvalidConfigError} naming the first missing config key.
+ */
+export function checkNeededInputs(config: TrainConfig): void {
+  const spec = compatibilityLosses.get(config.loss.type);
+  for (const need of spec.needs) {
+    const { key, what } = NEEDED_INPUTS[need];
+    if (config[key] === undefined)
+      throw new InvalidConfigError(`config.${key}`, `${spec.id} needs ${what}`);
+  }
+}
+
+/**
+ * Checks that credible flags are one 0 or 1 per image (`[N]` or `[N, 1]`), so a features file
+ * given by mistake is refused instead of silently turning MixBCT into no constraint.
+ * @throws {@link InvalidConfigError} naming the file and what is wrong.
+ */
+export function checkCredibleFlags(flags: HostMatrix, file: string): void {
+  if (flags.cols !== 1)
+    throw new InvalidConfigError(
+      'config.credible',
+      `${file} has ${flags.cols} values per row; credible flags are one 0 or 1 per image ([N], from bct denoise): is it a features file?`,
+    );
+  const row = flags.data.findIndex((value) => value !== 0 && value !== 1);
+  if (row >= 0)
+    throw new InvalidConfigError(
+      'config.credible',
+      `${file}: row ${row} is ${flags.data[row]}; credible flags are 0 or 1 (from bct denoise)`,
+    );
 }

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Backbone,
@@ -19,13 +19,18 @@ import {
   gatherRows,
   type HostMatrix,
   InvalidConfigError,
+  OutputExistsError,
   parseConfig,
+  readFileOrFail,
   readNpy,
+  removeStalePartials,
+  TrainingDivergedError,
+  writeFileAtomic,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
 import { clipGlobalNorm } from './clip.js';
-import { compatibilityContext } from './compat-context.js';
+import { checkCredibleFlags, checkNeededInputs, compatibilityContext } from './compat-context.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { TensorBoardWriter } from './tensorboard.js';
@@ -48,6 +53,11 @@ export interface TrainOptions {
   readonly out: string;
   /** Continue the run in `out` from its last checkpoint (same data order and random draws). */
   readonly resume?: boolean;
+  /**
+   * Without `resume`, replace a run already in `out` (its checkpoint, log and TensorBoard
+   * events). Default false: an existing run is refused rather than overwritten.
+   */
+  readonly force?: boolean;
   readonly onStep?: (report: StepReport) => void;
   /** Stop after this many steps of this invocation (for tests and time-boxed runs). */
   readonly maxSteps?: number;
@@ -67,6 +77,8 @@ export interface TrainResult {
   readonly config: TrainConfig;
   /** True when {@link TrainOptions.signal} stopped the run before its end. */
   readonly interrupted?: boolean;
+  /** Steps this invocation ran (0 when `resume` found the run already finished). */
+  readonly stepsThisRun: number;
 }
 
 async function optionalNpy(path: string | undefined): Promise<HostMatrix | undefined> {
@@ -110,7 +122,8 @@ async function embedInOrder(
 
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
-  await mkdir(options.out, { recursive: true });
+  checkNeededInputs(config);
+  await prepareRunDirectory(options);
 
   const source = await openSource(config.data, 'config.data');
   try {
@@ -118,6 +131,46 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
   } finally {
     await source.close();
   }
+}
+
+/** What a run leaves in its directory. */
+const RUN_FILES = ['checkpoint', 'train.jsonl', 'tensorboard'] as const;
+
+/**
+ * Creates the run directory, removes temporary files a killed run left there, and refuses to
+ * start a new run over an existing one unless `force` (which removes it) or `resume`.
+ */
+async function prepareRunDirectory(options: TrainOptions): Promise<void> {
+  await mkdir(options.out, { recursive: true });
+  for (const directory of [options.out, join(options.out, 'checkpoint')])
+    await removeStalePartials(directory);
+  if (options.resume) return;
+  for (const name of RUN_FILES) {
+    const path = join(options.out, name);
+    if (!(await pathExists(path))) continue;
+    if (options.force !== true)
+      throw new OutputExistsError(path, '--out', 'or continue the run with --resume');
+    await rm(path, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Drops the log lines of steps after `step` (written after the last checkpoint by a run that was
+ * killed), so that after a resume the log holds each step once.
+ */
+async function truncateLog(logFile: string, step: number): Promise<void> {
+  if (!(await pathExists(logFile))) return;
+  const lines = (await readFileOrFail(logFile, 'the training log')).toString('utf8').split('\n');
+  const kept = lines.filter((line) => {
+    if (line.trim() === '') return false;
+    try {
+      return (JSON.parse(line) as { step?: number }).step! <= step;
+    } catch {
+      return false; // a line cut short by the kill
+    }
+  });
+  if (kept.length !== lines.filter((line) => line.trim() !== '').length)
+    await writeFileAtomic(logFile, kept.map((line) => `${line}\n`).join(''));
 }
 
 /** {@link train} on an open dataset (which the caller closes). */
@@ -138,15 +191,17 @@ async function trainOn(
     if (matrix !== undefined && matrix.rows !== source.size)
       throw new InvalidConfigError(
         `config.${name}`,
-        `has ${matrix.rows} rows for ${source.size} training images: it must be index-aligned with the dataset`,
+        `${config[name]} has ${matrix.rows} rows for ${source.size} training images: it must be index-aligned with the dataset`,
       );
   }
+  if (credibleMatrix !== undefined) checkCredibleFlags(credibleMatrix, config.credible!);
 
   let backbone: Backbone;
   let step = 0;
   let startEpoch = 0;
   let startBatch = 0;
   let restored: Map<string, tf.Tensor> | undefined;
+  let resumedLoss = Number.NaN;
   const configText = JSON.stringify(config);
   if (options.resume && (await pathExists(join(checkpointDirectory, 'model.json')))) {
     const metadata = await readCheckpointMetadata(checkpointDirectory);
@@ -161,6 +216,8 @@ async function trainOn(
     step = metadata.step;
     startEpoch = Number(metadata.extra.epoch);
     startBatch = Number(metadata.extra.nextBatch);
+    resumedLoss = Number(metadata.extra.lastLoss ?? Number.NaN);
+    await truncateLog(logFile, step);
   } else {
     backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
   }
@@ -232,6 +289,7 @@ async function trainOn(
   }
 
   const tensorboard = new TensorBoardWriter(join(options.out, 'tensorboard'));
+  let lastCheckpointStep: number | undefined = restored === undefined ? undefined : step;
   const checkpoint = async (epoch: number, nextBatch: number) => {
     const extraTensors = new Map<string, tf.Tensor>(extraVariables);
     for (const [name, buffer] of optimizer.state(names))
@@ -240,9 +298,10 @@ async function trainOn(
       extraTensors.set(`loss-state/${name}`, tensor);
     await saveCheckpoint(checkpointDirectory, backbone, {
       step,
-      extra: { epoch, nextBatch, config: JSON.parse(configText) },
+      extra: { epoch, nextBatch, lastLoss, config: JSON.parse(configText) },
       extraTensors,
     });
+    lastCheckpointStep = step;
   };
 
   const backboneVariables = [...backbone.trainableVariables];
@@ -256,7 +315,7 @@ async function trainOn(
   });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;
-  let lastLoss = Number.NaN;
+  let lastLoss = resumedLoss;
   let stepsThisRun = 0;
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
@@ -318,9 +377,10 @@ async function trainOn(
         stepsThisRun++;
         batchIndex++;
         if (!Number.isFinite(lastLoss))
-          throw new InvalidConfigError(
-            'config.optimizer.learningRate',
-            `the loss became ${lastLoss} at step ${step}; lower the learning rate (the last checkpoint is kept)`,
+          throw new TrainingDivergedError(
+            step,
+            lastLoss,
+            `training diverged: lower config.optimizer.learningRate and start again (--force); ${lastCheckpointStep === undefined ? 'no checkpoint was written yet' : `the checkpoint of step ${lastCheckpointStep} is kept`}`,
           );
         const report: StepReport = {
           step,
@@ -355,12 +415,13 @@ async function trainOn(
             steps: step,
             lastLoss,
             config,
+            stepsThisRun,
             ...(aborted ? { interrupted: true } : {}),
           };
         }
       }
     }
-    return { backbone, head, steps: step, lastLoss, config };
+    return { backbone, head, steps: step, lastLoss, config, stepsThisRun };
   } finally {
     optimizer.dispose();
     loss.dispose();
@@ -370,10 +431,18 @@ async function trainOn(
 
 /** Reads a training config file: JSON, or YAML when `yaml` is installed (`.yaml`/`.yml`). */
 export async function readTrainConfig(path: string): Promise<unknown> {
-  const text = await readFile(path, 'utf8');
+  const text = (await readFileOrFail(path, 'the training config')).toString('utf8');
   if (/\.ya?ml$/i.test(path)) {
     const yaml = (await import('yaml')) as { parse(text: string): unknown };
-    return yaml.parse(text);
+    try {
+      return yaml.parse(text);
+    } catch (cause) {
+      throw new InvalidConfigError(
+        path,
+        `not valid YAML: ${(cause as Error).message.split('\n', 1)[0]}`,
+        { cause },
+      );
+    }
   }
   try {
     return JSON.parse(text);

@@ -12,7 +12,16 @@ export const l2ConfigSchema = z.strictObject({
   /** Tolerated distance: 0 is plain L2, 0.2 the "weakened L2" of the MixBCT repository. */
   tolerance: z.number().min(0).max(2).default(0),
 });
-export type L2Config = z.output<typeof l2ConfigSchema>;
+
+/**
+ * Config of the weakened L2 of the MixBCT repository: {@link createL2Loss} with a tolerance of
+ * 0.2 by default (registered as its own method, `weakened-l2`, rather than an alias of `l2`).
+ */
+export const weakenedL2ConfigSchema = l2ConfigSchema.extend({
+  type: z.literal('weakened-l2'),
+  tolerance: z.number().min(0).max(2).default(0.2),
+});
+export type L2Config = z.output<typeof l2ConfigSchema> | z.output<typeof weakenedL2ConfigSchema>;
 
 /**
  * L2 regression to the old features, and its weakened form:
@@ -25,7 +34,7 @@ export type L2Config = z.output<typeof l2ConfigSchema>;
  */
 export function createL2Loss(config: L2Config): CompatibilityLoss {
   return {
-    id: 'l2',
+    id: config.type,
     trainableVariables: [],
     loss(inputs, head) {
       const old = requireOld(inputs, 'l2');

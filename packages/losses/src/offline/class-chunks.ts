@@ -19,6 +19,12 @@ export function classChunks(labels: ArrayLike<number>, file = 'labels'): ClassCh
   for (let row = 1; row <= labels.length; row++) {
     if (row === labels.length || labels[row] !== labels[start]) {
       const label = labels[start]!;
+      if (!(Number.isInteger(label) && label >= 0))
+        throw new DatasetFormatError(
+          file,
+          undefined,
+          `label ${label} at row ${start} is not a class index (labels are whole numbers >= 0)`,
+        );
       if (seen.has(label))
         throw new DatasetFormatError(
           file,

@@ -1,4 +1,4 @@
-import { type HostMatrix, NpyFile, ShapeMismatchError } from '@bctkit/tensor-ops';
+import { assertFiniteRows, type HostMatrix, NpyFile, ShapeMismatchError } from '@bctkit/tensor-ops';
 
 /** Where old features come from: an in-memory matrix or a `.npy` file read in blocks. */
 export type FeatureSource = HostMatrix | string;
@@ -11,7 +11,10 @@ export interface FeatureReader {
   close(): Promise<void>;
 }
 
-/** Opens a feature source for block reads, checking it against the label count. */
+/**
+ * Opens a feature source for block reads, checking it against the label count. Every block read
+ * is checked for NaN and infinite values (refused, naming the row).
+ */
 export async function openFeatures(
   source: FeatureSource,
   labelCount: number,
@@ -29,11 +32,11 @@ export async function openFeatures(
     reader = {
       rows: source.rows,
       cols: source.cols,
-      read: async (start, end) => ({
-        data: source.data.subarray(start * source.cols, end * source.cols),
-        rows: end - start,
-        cols: source.cols,
-      }),
+      read: async (start, end) => {
+        const data = source.data.subarray(start * source.cols, end * source.cols);
+        assertFiniteRows(data, source.cols, 'features', start);
+        return { data, rows: end - start, cols: source.cols };
+      },
       close: async () => {},
     };
   }

@@ -31,7 +31,8 @@ export interface CompatibilityReport {
   /**
    * Update gain `(cross - old) / (unconstrained - old)` on `metric`: the share of the improvement
    * an unconstrained new model would bring that cross-model search already delivers. Null
-   * without an unconstrained result.
+   * without an unconstrained result, or when the unconstrained model is not better than the old
+   * one (there is no improvement to share, and the ratio's sign would mislead).
    */
   readonly updateGain: number | null;
   /** `self - old` on `metric`: what upgrading and backfilling would bring. */
@@ -62,7 +63,7 @@ function verdict(
       ? null
       : { metric, cross, old, compatible: cross > old };
   const updateGain =
-    cross === undefined || old === undefined || unconstrained === undefined || unconstrained === old
+    cross === undefined || old === undefined || unconstrained === undefined || unconstrained <= old
       ? null
       : (cross - old) / (unconstrained - old);
   const selfGain = self === undefined || old === undefined ? null : self - old;

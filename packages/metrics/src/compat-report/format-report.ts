@@ -13,9 +13,16 @@ export function reportVerdict(report: CompatibilityReport): string[] {
       `Compatibility (${criterion.metric}): cross ${percent(criterion.cross)} ${criterion.compatible ? '>' : '<='} old/old ${percent(criterion.old)}: ${criterion.compatible ? 'compatible' : 'NOT compatible'}.`,
     );
   }
+  const value = (test: string) =>
+    report.rows.find((row) => row.test === test)?.values[criterion?.metric ?? ''];
+  const [old, unconstrained] = [value('old'), value('unconstrained')];
   if (report.updateGain !== null)
     lines.push(
       `Update gain (cross - old) / (unconstrained - old): ${report.updateGain.toFixed(3)}.`,
+    );
+  else if (old !== undefined && unconstrained !== undefined)
+    lines.push(
+      `No update gain: the unconstrained new model (${percent(unconstrained)}) is not better than the old one (${percent(old)}), so there is no improvement to share.`,
     );
   if (report.selfGain !== null)
     lines.push(

@@ -58,6 +58,24 @@ describe('compatibility report', () => {
     expect(markdown).toContain('cross 85.00 > old/old 80.00: compatible');
   });
 
+  it('gives no update gain when the unconstrained new model is worse than the old one', () => {
+    const report = buildIjbcReport(
+      {
+        tests: { self: result(0.75, 0.99), cross: result(0.7, 0.98), old: result(0.8, 0.97) },
+        pairs: 10,
+        templates: 5,
+      },
+      { unconstrained: result(0.78, 0.99) },
+    );
+    // (0.70 - 0.80) / (0.78 - 0.80) = +5 would read as a gain: there is none to share.
+    expect(report.updateGain).toBeNull();
+    const markdown = formatReportMarkdown(report);
+    expect(markdown).not.toContain('Update gain (cross');
+    expect(markdown).toContain(
+      'No update gain: the unconstrained new model (78.00) is not better than the old one (80.00)',
+    );
+  });
+
   it('says when the new model is not compatible, and has no verdict without old features', () => {
     const bad = buildRetrievalReport({
       self: { top: { '1': 0.9, '5': 0.95 }, mapAtR: 0.7, queriesWithRelevant: 10 },

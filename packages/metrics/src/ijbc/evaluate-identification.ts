@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import {
   createHostMatrix,
   DatasetFormatError,
+  ensureBackend,
   type HostMatrix,
   readFileOrFail,
 } from '@bctkit/tensor-ops';
@@ -108,6 +109,8 @@ export async function evaluateIjbcIdentification(options: {
   detectorScore?: boolean;
 }): Promise<IjbcIdentificationReport> {
   const { metaDirectory, meta, features, oldFeatures, detectorScore = true } = options;
+  // The search runs on tfjs: start a backend when the caller has not.
+  await ensureBackend();
   const [g1, g2, probes] = await Promise.all(
     [IJBC_1N_FILES.galleryG1, IJBC_1N_FILES.galleryG2, IJBC_1N_FILES.probes].map((name) =>
       readTemplateList(join(metaDirectory, name)),

@@ -1,4 +1,5 @@
 import { BctkitError, type BctkitErrorOptions } from './bctkit-error.js';
+import { findSystemError } from './system-errors.js';
 
 /** Options of {@link InvalidConfigError}. */
 export interface InvalidConfigErrorOptions extends BctkitErrorOptions {
@@ -118,5 +119,63 @@ export class DuplicateComponentError extends BctkitError {
       `Cannot register ${category} '${name}': the name is already taken by '${existingId}'. ` +
         'Pick another id, or unregister the existing one first.',
     );
+  }
+}
+
+/**
+ * A file could not be read or written for a reason outside bctkit: missing, a directory, no
+ * permission, a full or read-only disk. The message names the path and the reason in words.
+ */
+export class FileSystemError extends BctkitError {
+  /** The file or directory at fault. */
+  readonly path: string;
+
+  /**
+   * @param path the file or directory.
+   * @param operation what was being done, e.g. `write` or `create the directory`.
+   * @param reason the reason in words (see {@link findSystemError}).
+   */
+  constructor(path: string, operation: string, reason: string, options?: BctkitErrorOptions) {
+    super('FILE_SYSTEM', `${path}: cannot ${operation}: ${reason}`, options);
+    this.path = path;
+  }
+
+  /** Wraps a file-system error about `path`; any other error is returned unchanged. */
+  static wrap(error: unknown, path: string, operation: string): unknown {
+    if (BctkitError.isInstance(error)) return error;
+    const system = findSystemError(error);
+    return system === undefined
+      ? error
+      : new FileSystemError(path, operation, system.reason, { cause: error });
+  }
+}
+
+/** An output exists already and replacing it was not asked for (`--force`). */
+export class OutputExistsError extends BctkitError {
+  /** The existing output. */
+  readonly path: string;
+
+  /**
+   * @param path the existing output.
+   * @param option the command-line option that named it, e.g. `--out`.
+   * @param hint what else to do, e.g. `or continue it with --resume`.
+   */
+  constructor(path: string, option = '--out', hint?: string) {
+    super(
+      'OUTPUT_EXISTS',
+      `${path} already exists (${option}); pass --force to replace it${hint === undefined ? '' : `, ${hint}`}, or choose another ${option}`,
+    );
+    this.path = path;
+  }
+}
+
+/** Training stopped because the loss became NaN or infinite. */
+export class TrainingDivergedError extends BctkitError {
+  /** The step at which the loss stopped being finite. */
+  readonly step: number;
+
+  constructor(step: number, loss: number, hint: string) {
+    super('TRAINING_DIVERGED', `the loss became ${loss} at step ${step}; ${hint}`);
+    this.step = step;
   }
 }

@@ -4,9 +4,13 @@ export {
   DatasetFormatError,
   type DatasetFormatErrorOptions,
   DuplicateComponentError,
+  FileSystemError,
   IndexOutOfRangeError,
   InvalidConfigError,
   type InvalidConfigErrorOptions,
+  OutputExistsError,
   ShapeMismatchError,
+  TrainingDivergedError,
   UnknownComponentError,
 } from './errors.js';
+export { findSystemError, type SystemError } from './system-errors.js';

@@ -1,5 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import { DatasetFormatError, InvalidConfigError } from '../errors/errors.js';
+import { assertFiniteRows } from '../ops/assert-finite.js';
 import { createHostMatrix, type HostMatrix } from '../ops/host-matrix.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -102,6 +103,20 @@ function float32Header(shape: readonly number[]): Uint8Array {
   return out;
 }
 
+/** Options of {@link NpyFile.open} and {@link readNpy}. */
+export interface NpyReadOptions {
+  /**
+   * Refuse NaN and infinite values, naming the first such row, as rows are read. Default true:
+   * bctkit's `.npy` files hold features, flags and prototypes, which must be finite.
+   */
+  readonly finite?: boolean;
+  /**
+   * Accept arrays of more than two dimensions, read as `[shape[0], product of the rest]`.
+   * Default false: a `(344, 4, 4)` array is refused rather than flattened without a word.
+   */
+  readonly flatten?: boolean;
+}
+
 /**
  * A `.npy` file opened for reading rows on demand, so a features file larger than memory (MS1MV3:
  * 5.2 M x 512 float32 = 10 GB) can be read block by block.
@@ -113,23 +128,29 @@ export class NpyFile {
   readonly rows: number;
   readonly cols: number;
   private readonly handle: FileHandle;
+  private readonly finite: boolean;
 
-  private constructor(path: string, handle: FileHandle, header: NpyHeader) {
+  private constructor(path: string, handle: FileHandle, header: NpyHeader, finite: boolean) {
     this.path = path;
     this.handle = handle;
     this.header = header;
+    this.finite = finite;
     this.rows = header.shape[0] ?? 1;
     this.cols = header.shape.slice(1).reduce((product, dimension) => product * dimension, 1);
   }
 
   /**
-   * Opens a `.npy` file and checks that its size matches its header.
-   * @throws {@link DatasetFormatError} for a bad header or a truncated file.
+   * Opens a `.npy` file and checks that its size matches its header, and its rank.
+   * @throws {@link DatasetFormatError} for a directory, a bad header, a truncated file or (without
+   *   `flatten`) an array of more than two dimensions.
    */
-  static async open(path: string): Promise<NpyFile> {
+  static async open(path: string, options: NpyReadOptions = {}): Promise<NpyFile> {
     const handle = await open(path, 'r');
     try {
-      const { size } = await handle.stat();
+      const stats = await handle.stat();
+      if (!stats.isFile())
+        throw new DatasetFormatError(path, undefined, 'is not a file (a .npy file was expected)');
+      const { size } = stats;
       const head = new Uint8Array(Math.min(size, 65536 + 12));
       await handle.read(head, 0, head.length, 0);
       const header = parseNpyHeader(head, path);
@@ -142,7 +163,13 @@ export class NpyFile {
           `shape (${header.shape.join(', ')}) of ${header.dtype} needs ${expected} bytes, the file has ${size} (truncated or wrong header?)`,
         );
       }
-      return new NpyFile(path, handle, header);
+      if (header.shape.length > 2 && options.flatten !== true)
+        throw new DatasetFormatError(
+          path,
+          undefined,
+          `shape (${header.shape.join(', ')}) has ${header.shape.length} dimensions; bctkit reads [rows, cols] matrices: reshape it to (${header.shape[0]}, ${header.shape.slice(1).reduce((a, b) => a * b, 1)}) first`,
+        );
+      return new NpyFile(path, handle, header, options.finite ?? true);
     } catch (error) {
       await handle.close();
       throw error;
@@ -174,6 +201,7 @@ export class NpyFile {
       const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       for (let i = 0; i < count; i++) data[i] = read(view, i * bytes);
     }
+    if (this.finite) assertFiniteRows(data, this.cols, this.path, start);
     return createHostMatrix(data, end - start, this.cols);
   }
 
@@ -183,11 +211,12 @@ export class NpyFile {
 }
 
 /**
- * Reads a whole `.npy` file as a `[rows, cols]` float32 matrix (any supported dtype is converted).
- * @throws {@link DatasetFormatError} for a bad or truncated file.
+ * Reads a whole `.npy` file as a `[rows, cols]` float32 matrix (any supported dtype is converted;
+ * a 1-D array is one column). Non-finite values are refused unless `finite: false`.
+ * @throws {@link DatasetFormatError} for a bad or truncated file, or a NaN / infinite row.
  */
-export async function readNpy(path: string): Promise<HostMatrix> {
-  const file = await NpyFile.open(path);
+export async function readNpy(path: string, options: NpyReadOptions = {}): Promise<HostMatrix> {
+  const file = await NpyFile.open(path, options);
   try {
     return await file.readRows();
   } finally {

@@ -1,4 +1,5 @@
 import { dispose, matMul, type Tensor2D, tidy } from '@tensorflow/tfjs-core';
+import { requireBackend } from '../backend/ensure-backend.js';
 import { InvalidConfigError, ShapeMismatchError } from '../errors/errors.js';
 import { type HostMatrix, hostRowsToTensor } from './host-matrix.js';
 import { l2Normalize } from './l2-normalize.js';
@@ -60,6 +61,7 @@ export function* cosineSimilarityBlocks(
       `cosineSimilarityBlocks: query width ${queries.cols} differs from gallery width ${gallery.cols}.`,
     );
   }
+  requireBackend('cosineSimilarityBlocks');
   const galleryTensor = tidy(() => {
     const rows = hostRowsToTensor(gallery);
     return normalize ? l2Normalize(rows) : rows;
