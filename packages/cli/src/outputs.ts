@@ -1,6 +1,11 @@
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { OutputExistsError, removeStalePartials, temporaryPathFor } from '@bctkit/tensor-ops';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import {
+  createDirectory,
+  OutputExistsError,
+  removeStalePartials,
+  temporaryPathFor,
+} from '@bctkit/tensor-ops';
 import { pathExists } from './path-exists.js';
 
 /** Options of {@link claimOutputs}. */
@@ -26,9 +31,40 @@ export async function claimOutputs(
   if (!force)
     for (const path of paths) if (await pathExists(path)) throw new OutputExistsError(path, option);
   for (const path of paths) {
-    await mkdir(dirname(path), { recursive: true });
+    await createOutputDirectory(dirname(path));
     await removeStalePartials(dirname(path), basename(path));
   }
+}
+
+/**
+ * Directories that {@link claimOutputs} created in this command, outermost first, so that a
+ * command that fails leaves no empty folders behind ({@link removeCreatedDirectories}).
+ */
+const createdDirectories: string[] = [];
+
+/** Creates a directory and its parents, remembering those it made. */
+async function createOutputDirectory(directory: string): Promise<void> {
+  const created = await createDirectory(directory, 'create the output directory');
+  if (created === undefined) return;
+  // mkdir reports the outermost directory it made; record each one down to `directory`.
+  const first = resolve(created);
+  const made: string[] = [];
+  for (let path = resolve(directory); ; path = dirname(path)) {
+    made.unshift(path);
+    if (path === first || dirname(path) === path) break;
+  }
+  createdDirectories.push(...made);
+}
+
+/**
+ * Removes the directories {@link claimOutputs} created for a command that then failed, innermost
+ * first and only while empty (`rmdir`), so a failure leaves the file system as it was. Forgets
+ * them either way: call it once at the end of every command.
+ */
+export async function removeCreatedDirectories(failed: boolean): Promise<void> {
+  const directories = createdDirectories.splice(0).reverse();
+  if (!failed) return;
+  for (const directory of directories) await rmdir(directory).catch(() => {});
 }
 
 /**

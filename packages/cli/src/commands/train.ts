@@ -84,7 +84,9 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         if ((options.config === undefined) === (options.preset === undefined)) {
           throw new UsageError(
             '--config',
-            'give a config file (--config) or a scenario (--preset), not both',
+            options.config === undefined
+              ? 'give a config file (--config, JSON or YAML) or a scenario (--preset)'
+              : 'give a config file (--config) or a scenario (--preset), not both',
           );
         }
         const base =

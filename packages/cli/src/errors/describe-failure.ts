@@ -35,7 +35,11 @@ function oneLine(text: string): string {
  */
 export function describeFailure(error: unknown): FailureReport {
   if (BctkitError.isInstance(error)) {
-    const system = error.code === 'USAGE' ? undefined : findSystemError(error.cause);
+    // A file-system reason the message does not give already is added in words.
+    const system =
+      error.code === 'USAGE' || error.code === 'FILE_SYSTEM'
+        ? undefined
+        : findSystemError(error.cause);
     const suffix =
       system !== undefined && !error.message.includes(system.reason) ? ` (${system.reason})` : '';
     return {

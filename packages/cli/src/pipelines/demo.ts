@@ -16,7 +16,7 @@ import {
   retrievalMetrics,
   writeCompatibilityReport,
 } from '@bctkit/metrics';
-import { type HostMatrix, writeNpy } from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import { type StepReport, train } from '../training/train.js';
 import type { TrainConfigInput } from '../training/train-config.js';
 
@@ -174,6 +174,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const trainPerClass = options.trainPerClass ?? 400;
   const testPerClass = options.testPerClass ?? 100;
   const data = options.data ?? 'mnist';
+  // The method and the data are checked before anything is written.
+  compatibilityLosses.get(method);
+  if (data !== 'mnist' && data !== 'fashion-mnist')
+    throw new InvalidConfigError('data', `expected mnist or fashion-mnist, got '${data}'`);
   const dataDirectory = join(options.out, 'data');
   await mkdir(dataDirectory, { recursive: true });
 
@@ -220,6 +224,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     log(`training ${stage}...`);
     const result = await train(config, {
       out: join(options.out, 'runs', stage),
+      // The demo owns its folder: `bct demo` refuses an existing one unless --force.
+      force: true,
       onStep: (report) => options.onStep?.(stage, report),
     });
     result.backbone.dispose();

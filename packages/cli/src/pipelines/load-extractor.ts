@@ -1,7 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FeatureExtractor, loadCheckpoint, loadExternalModel } from '@bctkit/backbones';
-import { DatasetFormatError } from '@bctkit/tensor-ops';
+import { DatasetFormatError, findSystemError, readFileOrFail } from '@bctkit/tensor-ops';
 
 /**
  * Loads a model to embed with: a bctkit checkpoint directory (or its `model.json`), or the JSON
@@ -16,17 +16,22 @@ export async function loadFeatureExtractor(path: string): Promise<FeatureExtract
     throw new DatasetFormatError(
       path,
       undefined,
-      `cannot read the model: ${(cause as Error).message}`,
+      `cannot read the model: ${findSystemError(cause)?.reason ?? (cause as Error).message}`,
+      { cause },
     );
   }
   const directory = info.isDirectory() ? path : undefined;
   if (directory !== undefined) return (await loadCheckpoint(directory)).backbone;
-  const text = await readFile(path, 'utf8');
+  const text = (await readFileOrFail(path, 'the model')).toString('utf8');
   let json: { format?: unknown };
   try {
     json = JSON.parse(text);
-  } catch (cause) {
-    throw new DatasetFormatError(path, undefined, `not JSON: ${(cause as Error).message}`);
+  } catch {
+    throw new DatasetFormatError(
+      path,
+      undefined,
+      'not a model: give a checkpoint directory, its model.json, or an external model config (.json)',
+    );
   }
   if (json.format === 'bctkit-checkpoint') return (await loadCheckpoint(join(path, '..'))).backbone;
   return loadExternalModel(path);

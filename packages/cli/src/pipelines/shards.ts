@@ -3,6 +3,7 @@ import type { DatasetSource } from '@bctkit/datasets';
 import {
   cpuKernelStatus,
   DatasetFormatError,
+  findSystemError,
   type HostMatrix,
   InvalidConfigError,
   NpyFile,
@@ -97,14 +98,21 @@ export async function writeShardInfo(outPath: string, info: ShardInfo): Promise<
 /** Reads the sidecar of a shard's output file, or says why it cannot. */
 export async function readShardInfo(outPath: string): Promise<ShardInfo> {
   const path = `${outPath}.shard.json`;
-  let info: Partial<ShardInfo>;
+  let text: string;
   try {
-    info = JSON.parse(await readFile(path, 'utf8')) as Partial<ShardInfo>;
+    text = await readFile(path, 'utf8');
   } catch (cause) {
     throw new InvalidConfigError(
       outPath,
-      `no readable shard record ${path}: ${(cause as Error).message}`,
+      `no shard record ${path} (${findSystemError(cause)?.reason ?? (cause as Error).message}): is it an output of a sharded stage (--shard i/N)?`,
+      { cause },
     );
+  }
+  let info: Partial<ShardInfo>;
+  try {
+    info = JSON.parse(text) as Partial<ShardInfo>;
+  } catch (cause) {
+    throw new DatasetFormatError(path, undefined, `not JSON: ${(cause as Error).message}`);
   }
   for (const key of ['shard', 'of', 'start', 'end', 'total'] as const)
     if (!Number.isInteger(info[key]))

@@ -18,7 +18,7 @@ export function redisConnection(url: string): ConnectionOptions {
     throw new UsageError('--redis', `expected redis://host:port, got '${url}'`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')
-    throw new InvalidConfigError(
+    throw new UsageError(
       '--redis',
       `expected a redis:// or rediss:// URL, got '${parsed.protocol}' in '${url}'`,
     );

@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuiltIsCurrent, type RunningProcess, startBct } from '../testing/built-cli.js';
 import { findRedisServer, startRedis, type TestRedis } from '../testing/redis-server.js';
+import { until } from '../testing/until.js';
 import { redisConnection } from './redis.js';
 
 // End to end with real processes: a redis-server, `bct queue` (the producer) and two
@@ -15,20 +16,6 @@ if (redisBinary === undefined && process.env.BCTKIT_EXPECT_REDIS === '1')
   throw new Error('BCTKIT_EXPECT_REDIS=1 but redis-server is not on PATH');
 
 const bct = startBct;
-
-async function until<T>(
-  what: string,
-  check: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 const alive = (pid: number) => {
   try {

@@ -1,4 +1,3 @@
-import { InvalidConfigError } from '@bctkit/tensor-ops';
 import { CommanderError } from 'commander';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
@@ -37,7 +36,7 @@ export function stageOf(argv: readonly string[]): ShardedStage {
     candidate.command.every((word, index) => argv[index] === word),
   );
   if (stage === undefined)
-    throw new InvalidConfigError(
+    throw new UsageError(
       'stage',
       `'${argv.slice(0, 2).join(' ')}' does not run in shards; give one of: ${SHARDED_STAGES.map((s) => s.command.join(' ')).join(', ')}`,
     );
@@ -107,7 +106,7 @@ export async function checkStageArguments(
   } catch (error) {
     if (!(error instanceof ArgumentsChecked)) {
       if (error instanceof CommanderError)
-        throw new InvalidConfigError(
+        throw new UsageError(
           'stage',
           `${stage.command.join(' ')}: ${printed.split('\n')[0]?.replace(/^error: /, '') || error.message}`,
         );

@@ -3,9 +3,10 @@ import {
   type CompatibilityContext,
   type CompatibilitySpec,
   compatibilityLosses,
+  heads,
   lceClassCentres,
 } from '@bctkit/losses';
-import { type HostMatrix, InvalidConfigError } from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError, parseConfig } from '@bctkit/tensor-ops';
 import type { TrainConfig } from './train-config.js';
 
 /** What the training run has for the compatibility method. */
@@ -89,12 +90,16 @@ const NEEDED_INPUTS: Readonly<
 };
 
 /**
- * Checks, before any data is read or model built, that the config gives every input the
- * compatibility method declares in its `needs`.
+ * Checks, before any data is read or model built, the options of the compatibility method and
+ * the head, and that the config gives every input the method declares in its `needs`.
  * @throws {@link InvalidConfigError} naming the first missing config key.
  */
 export function checkNeededInputs(config: TrainConfig): void {
   const spec = compatibilityLosses.get(config.loss.type);
+  // The method's and the head's own options too, so that a bad value stops the run before it
+  // writes anything.
+  parseConfig(spec.configSchema, config.loss, 'config.loss');
+  parseConfig(heads.get(config.head.type).configSchema, config.head, 'config.head');
   for (const need of spec.needs) {
     const { key, what } = NEEDED_INPUTS[need];
     if (config[key] === undefined)

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { appendFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type Backbone,
@@ -16,6 +16,7 @@ import {
   createHead,
 } from '@bctkit/losses';
 import {
+  createDirectory,
   gatherRows,
   type HostMatrix,
   InvalidConfigError,
@@ -123,7 +124,7 @@ async function embedInOrder(
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
   checkNeededInputs(config);
-  await prepareRunDirectory(options);
+  await refuseExistingRun(options);
 
   const source = await openSource(config.data, 'config.data');
   try {
@@ -137,21 +138,29 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
 const RUN_FILES = ['checkpoint', 'train.jsonl', 'tensorboard'] as const;
 
 /**
- * Creates the run directory, removes temporary files a killed run left there, and refuses to
- * start a new run over an existing one unless `force` (which removes it) or `resume`.
+ * Refuses, before anything is read or written, to start a new run over an existing one, unless
+ * `resume` (continue it) or `force` (replace it).
  */
-async function prepareRunDirectory(options: TrainOptions): Promise<void> {
-  await mkdir(options.out, { recursive: true });
-  for (const directory of [options.out, join(options.out, 'checkpoint')])
-    await removeStalePartials(directory);
-  if (options.resume) return;
+async function refuseExistingRun(options: TrainOptions): Promise<void> {
+  if (options.resume || options.force) return;
   for (const name of RUN_FILES) {
     const path = join(options.out, name);
-    if (!(await pathExists(path))) continue;
-    if (options.force !== true)
+    if (await pathExists(path))
       throw new OutputExistsError(path, '--out', 'or continue the run with --resume');
-    await rm(path, { recursive: true, force: true });
   }
+}
+
+/**
+ * Creates the run directory once every input has been checked, removes the temporary files a
+ * killed run left there, and with `force` (not `resume`) the previous run's files.
+ */
+async function createRunDirectory(options: TrainOptions): Promise<void> {
+  await createDirectory(options.out, 'create the run directory');
+  for (const directory of [options.out, join(options.out, 'checkpoint')])
+    await removeStalePartials(directory);
+  if (options.force && !options.resume)
+    for (const name of RUN_FILES)
+      await rm(join(options.out, name), { recursive: true, force: true });
 }
 
 /**
@@ -232,6 +241,12 @@ async function trainOn(
         `the ${what} are ${matrix.cols}-dimensional but the model embeds into ${backbone.embeddingDim}: compatibility methods compare them directly, so set backbone.embeddingDim to ${matrix.cols} (or extract with an old model of dimension ${backbone.embeddingDim})`,
       );
     }
+  }
+  try {
+    await createRunDirectory(options);
+  } catch (error) {
+    backbone.dispose();
+    throw error;
   }
   const numClasses = config.numClasses ?? source.numClasses;
   const trainingLabels = await source.labels();

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { InvalidConfigError, writeFileAtomic } from '@bctkit/tensor-ops';
+import { DatasetFormatError, InvalidConfigError, writeFileAtomic } from '@bctkit/tensor-ops';
 import { readImageInfo } from '../images/image-info.js';
 import { encodePng } from '../images/png-encode.js';
 import type { DatasetSource } from '../sources/source.js';
@@ -52,8 +52,18 @@ export async function packSource(
         image.kind === 'encoded'
           ? image.bytes
           : encodePng(image.data, image.width, image.height, image.channels);
-      if (index === 0)
-        ({ height, width } = image.kind === 'encoded' ? readImageInfo(bytes) : image);
+      const info = image.kind === 'encoded' ? readImageInfo(bytes) : image;
+      // A file that is no image would be packed as it is and fail every later reader.
+      if (image.kind === 'encoded' && (info as { format: string }).format === 'unknown') {
+        const where = source.locate?.(index);
+        throw new DatasetFormatError(
+          where?.file ?? source.type,
+          where?.offset,
+          `image at dataset index ${index} is not a JPEG or PNG image; remove or convert it`,
+          { record: where?.record ?? index },
+        );
+      }
+      if (index === 0) ({ height, width } = info);
       labels[index] = label;
       await writer.write(
         index + 1,

@@ -105,7 +105,9 @@ describe('RecordFile on a .rec written by an independent (Python) writer', () =>
     const error = await RecordFile.open(missing).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DatasetFormatError);
     expect((error as DatasetFormatError).file).toBe(missing);
-    expect((error as Error).message).toMatch(/cannot open the record file: ENOENT/);
+    expect((error as Error).message).toMatch(
+      /cannot open the record file: no such file or directory$/,
+    );
   });
 
   it('reports a truncated file instead of reading past its end', async () => {

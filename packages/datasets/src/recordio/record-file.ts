@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { DatasetFormatError } from '@bctkit/tensor-ops';
+import { DatasetFormatError, findSystemError } from '@bctkit/tensor-ops';
 import {
   joinParts,
   LEGACY_RECORDIO_MAGIC,
@@ -63,11 +63,16 @@ export class RecordFile {
       throw new DatasetFormatError(
         path,
         undefined,
-        `cannot open the record file: ${(cause as Error).message}`,
+        `cannot open the record file: ${findSystemError(cause)?.reason ?? (cause as Error).message}`,
         { cause },
       );
     }
-    const { size } = await handle.stat();
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      throw new DatasetFormatError(path, undefined, 'is not a file (a .rec file was expected)');
+    }
+    const { size } = stats;
     return new RecordFile(path, handle, size);
   }
 

@@ -1,5 +1,5 @@
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { InvalidConfigError, temporaryPathFor } from '@bctkit/tensor-ops';
+import { FileSystemError, InvalidConfigError, temporaryPathFor } from '@bctkit/tensor-ops';
 import { encodeRecord } from './framing.js';
 import { createRecordIndex, formatRecordIndex, type RecordIndex } from './index-file.js';
 
@@ -92,7 +92,16 @@ export class RecordWriter {
     this.pending = [];
     this.written += this.pendingBytes;
     this.pendingBytes = 0;
-    await this.handle.write(block);
+    // write() may write less than asked (a file size limit or a full disk is reached mid-block);
+    // the next call then fails with the reason, instead of the .rec silently coming out short.
+    try {
+      for (let done = 0; done < block.length; ) {
+        const { bytesWritten } = await this.handle.write(block, done, block.length - done);
+        done += bytesWritten;
+      }
+    } catch (error) {
+      throw FileSystemError.wrap(error, this.recordPath, 'write');
+    }
   }
 
   /** Flushes, syncs and renames both files into place. */
@@ -120,7 +129,7 @@ export class RecordWriter {
     } catch (error) {
       await rm(temporaryIndexPath, { force: true });
       await rm(this.temporaryRecordPath, { force: true });
-      throw error;
+      throw FileSystemError.wrap(error, this.recordPath, 'write');
     }
   }
 

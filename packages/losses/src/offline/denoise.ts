@@ -14,6 +14,8 @@ export interface DenoiseOptions {
    * row, so each shard's flags equal the single run's. Default: every class.
    */
   readonly shard?: { readonly index: number; readonly of: number };
+  /** Where the labels came from (a file), for error messages. Default `labels`. */
+  readonly labelsSource?: string;
 }
 
 /** Result of {@link denoiseCredible}. */
@@ -71,7 +73,7 @@ export async function denoiseCredible(
   const ratio = options.ratio ?? 0.9;
   if (!(ratio > 0 && ratio <= 1))
     throw new InvalidConfigError('ratio', `must be in (0, 1], got ${ratio}`);
-  const allChunks = classChunks(labels);
+  const allChunks = classChunks(labels, options.labelsSource);
   const reader = await openFeatures(features, labels.length);
   const { rows, cols } = reader;
   const range =

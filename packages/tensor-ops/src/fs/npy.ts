@@ -33,6 +33,8 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
  * @throws {@link DatasetFormatError} for a non-npy file, Fortran order, or an unsupported dtype.
  */
 export function parseNpyHeader(bytes: Uint8Array, file: string): NpyHeader {
+  if (bytes.length === 0)
+    throw new DatasetFormatError(file, 0, 'the file is empty (not a .npy file)');
   if (bytes.length < 10 || !MAGIC.every((byte, i) => bytes[i] === byte)) {
     throw new DatasetFormatError(file, 0, 'not a .npy file (no \\x93NUMPY magic)');
   }

@@ -24,7 +24,7 @@ export function assertFiniteRows(
       throw new DatasetFormatError(
         source,
         undefined,
-        `row ${firstRow + Math.floor(index / width)} has a non-finite value (${value} in column ${index % width}); features must be finite numbers`,
+        `row ${firstRow + Math.floor(index / width)} has a non-finite value (${value} in column ${index % width}); values must be finite numbers`,
       );
     }
   }
