@@ -2,7 +2,7 @@
 // CLI's own command tree, and every registered component with its config fields from the
 // registries. Nothing here is written by hand, so the pages cannot drift from the code.
 // Reads the built packages (`pnpm docs:build` builds them first).
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMPONENT_CATEGORIES, createProgram, listComponents } from '@bctkit/cli';
@@ -150,10 +150,38 @@ for (const category of COMPONENT_CATEGORIES) {
   componentSidebar.push({ text: title, link: `/reference/components/${category}` });
 }
 
+// What bct checks: the bad-input matrix that packages/cli/src/reliability/bad-input.test.ts runs
+// against the built CLI, one table per command.
+const matrixSource = 'packages/cli/src/reliability/bad-input-cases.json';
+const matrix = JSON.parse(await readFile(join(docs, '..', '..', matrixSource), 'utf8'));
+const byCommand = new Map();
+for (const testCase of matrix)
+  byCommand.set(testCase.command, [...(byCommand.get(testCase.command) ?? []), testCase]);
+const checks = [
+  banner(matrixSource),
+  '# What bct checks',
+  '',
+  `Each row is one case of the bad-input matrix, a test that runs the built \`bct\` on it in every test run (${matrix.length} cases) and asserts the exit code, one line of \`bct: ...\` naming the file, option or config path, no stack trace, and that no output file was created or changed. See [Errors and exit codes](/reference/errors) for the rules. \`{w}\` is the folder of the damaged inputs, \`{o}\` the output folder of the case.`,
+  '',
+];
+for (const [command, cases] of byCommand) {
+  checks.push(`## ${command}`, '', '| input | exit | bct says (pattern) |', '|---|---|---|');
+  for (const testCase of cases) {
+    const how = [
+      testCase.fileSizeLimitKiB === undefined ? '' : ` (under \`ulimit -f ${testCase.fileSizeLimitKiB}\`)`,
+      testCase.mount === undefined ? '' : ` (on a ${testCase.mount === 'full' ? '16 KiB' : 'read-only'} tmpfs)`,
+      testCase.existing === undefined ? '' : ` (existing: ${testCase.existing.map(code).join(', ')})`,
+    ].join('');
+    checks.push(`| ${text(testCase.problem)}${how} | ${testCase.exit} | ${code(testCase.stderr)} |`);
+  }
+  checks.push('');
+}
+await writeFile(join(docs, 'reference', 'bad-input.md'), `${checks.join('\n').trimEnd()}\n`);
+
 await writeFile(
   join(docs, 'reference', 'generated-sidebar.json'),
   `${JSON.stringify({ cli: cliSidebar, components: componentSidebar }, null, 2)}\n`,
 );
 console.log(
-  `reference: ${topLevel.length} command pages, ${COMPONENT_CATEGORIES.length} component pages`,
+  `reference: ${topLevel.length} command pages, ${COMPONENT_CATEGORIES.length} component pages, ${matrix.length} bad-input checks`,
 );

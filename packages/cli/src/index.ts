@@ -20,6 +20,8 @@ export {
 } from './commands/list.js';
 export { applyOverrides } from './commands/train.js';
 export { type ConfigField, configFields } from './config-fields.js';
+export { describeFailure, type FailureReport } from './errors/describe-failure.js';
+export { UsageError } from './errors/usage-error.js';
 export { type CliIo, processIo } from './io.js';
 export {
   DEMO_EPOCHS,
