@@ -152,7 +152,7 @@ describe('mergeShards', () => {
     );
     await rm(`${labels[0]!}.shard.json`);
     await expect(mergeShards(labels, join(work, 'labels.npy'))).rejects.toThrow(
-      /labels-0\.npy: no readable shard record/,
+      /labels-0\.npy: no shard record .*labels-0\.npy\.shard\.json \(no such file or directory\)/,
     );
     const written = await readdir(work);
     for (const name of ['gap.npy', 'short.npy', 'rows.npy', 'labels.npy'])

@@ -217,7 +217,8 @@ describe.skipIf(redisBinary === undefined)('bct queue / bct worker on Redis', ()
       ],
       work,
     );
-    expect(await typo.exited).toBe(1);
+    // A stage's usage error, caught before enqueueing: exit 2 like any usage error.
+    expect(await typo.exited).toBe(2);
     expect(typo.output).toMatch(/extract: required option '--out <npy>' not specified/);
     const noRedis = bct(
       [

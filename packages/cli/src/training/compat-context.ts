@@ -94,7 +94,7 @@ const NEEDED_INPUTS: Readonly<
  * the head, and that the config gives every input the method declares in its `needs`.
  * @throws {@link InvalidConfigError} naming the first missing config key.
  */
-export function checkNeededInputs(config: TrainConfig): void {
+export function checkBeforeTraining(config: TrainConfig): void {
   const spec = compatibilityLosses.get(config.loss.type);
   // The method's and the head's own options too, so that a bad value stops the run before it
   // writes anything.

@@ -31,7 +31,7 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
 import { clipGlobalNorm } from './clip.js';
-import { checkCredibleFlags, checkNeededInputs, compatibilityContext } from './compat-context.js';
+import { checkBeforeTraining, checkCredibleFlags, compatibilityContext } from './compat-context.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { TensorBoardWriter } from './tensorboard.js';
@@ -123,7 +123,7 @@ async function embedInOrder(
 
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
-  checkNeededInputs(config);
+  checkBeforeTraining(config);
   await refuseExistingRun(options);
 
   const source = await openSource(config.data, 'config.data');
