@@ -765,12 +765,17 @@ __attribute__((target_clones("avx2", "default"))) static void pair_dot4(const fl
   }
 }
 
+// IJB-C scoring (millions of independent pairs, no BLAS running beside it) uses every core, while
+// the training kernels keep OpenMP's default team (one thread unless OMP_NUM_THREADS says more; see
+// src/index.js): there the OpenMP and OpenBLAS pools would take turns on the same cores.
+static int scoring_threads(void) { return omp_get_num_procs(); }
+
 // out[positions[q]] (out[q] when positions is NULL) = the dot of left row rows_left[q] and right
 // row rows_right[q], four pairs at a time (pair_dot4), the last few one by one (pair_dot).
 static void dot_row_pairs(const float *left, const float *right, int64_t cols, const int32_t *rows_left,
                           const int32_t *rows_right, const int32_t *positions, int64_t pairs, float *out) {
   const int64_t groups = pairs / 4;
-#pragma omp parallel for schedule(static, 1024) if (pairs * cols > PARALLEL_MIN_VALUES)
+#pragma omp parallel for schedule(static, 1024) num_threads(scoring_threads()) if (pairs * cols > PARALLEL_MIN_VALUES)
   for (int64_t g = 0; g < groups; g++) {
     const int64_t q = 4 * g;
     const float *a[4], *b[4];
@@ -815,7 +820,7 @@ static bool pair_dots_tiled(const float *left, const float *right, int64_t cols,
     return false;
   // A counting sort by tile, in parallel: each thread counts its share of the pairs, the counts
   // become each thread's write positions in every tile, and each thread places its share.
-  const int max_parts = omp_get_max_threads();
+  const int max_parts = scoring_threads();
   int64_t *counts = calloc((size_t)max_parts * (size_t)tiles, sizeof(int64_t));
   // Per pair in tile order: its position in `out`, and its two rows (read in sequence below).
   int32_t *order = malloc((size_t)pairs * 3 * sizeof(int32_t));
@@ -825,7 +830,7 @@ static bool pair_dots_tiled(const float *left, const float *right, int64_t cols,
     return false;
   }
   int32_t *tile_left = order + pairs, *tile_right = order + 2 * pairs;
-#pragma omp parallel
+#pragma omp parallel num_threads(max_parts)
   {
     const int part = omp_get_thread_num(), parts = omp_get_num_threads();
     const int64_t first = pairs * part / parts, last = pairs * (part + 1) / parts;

@@ -15,6 +15,11 @@ const binaryPath = join(packageRoot, 'build', 'Release', 'bctkit_kernels.node');
 function preferSleepingThreads() {
   process.env.OMP_WAIT_POLICY ??= 'passive';
   process.env.OPENBLAS_THREAD_TIMEOUT ??= '4';
+  // One OpenMP thread for the element-wise and batch-norm kernels (memory-bound, between BLAS
+  // products): measured on 2 cores, bct demo took 67 s with one and 78 s with two, and with
+  // another process busy on both cores the two pools fought (over 400 s against 111 s). IJB-C
+  // scoring still uses every core (its regions ask for them). OMP_NUM_THREADS overrides.
+  process.env.OMP_NUM_THREADS ??= '1';
 }
 
 function loadBinding() {
