@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { activateBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
+import { claimOutputs } from '../outputs.js';
 import { embedIjbcImages } from '../pipelines/ijbc-images.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import { computeKind, parseShard, shardRange, writeShardInfo } from '../pipelines/shards.js';
@@ -27,7 +28,8 @@ export function registerIjbcEmbedCommand(evaluate: Command, io: CliIo): void {
     )
     .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
     .option('--no-flip', 'embed the crop only, without its mirror image')
-    .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
+    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--force', 'replace existing outputs')
     .action(
       async (options: {
         root: string;
@@ -38,8 +40,13 @@ export function registerIjbcEmbedCommand(evaluate: Command, io: CliIo): void {
         batchSize: number;
         flip: boolean;
         backend: string;
+        force?: boolean;
       }) => {
         const shard = options.shard === undefined ? undefined : parseShard(options.shard);
+        await claimOutputs(
+          [options.out, ...(shard === undefined ? [] : [`${options.out}.shard.json`])],
+          { force: options.force ?? false },
+        );
         await activateBackend(io, options.backend, 'inference');
         const meta = await readIjbcMeta(options.meta ?? join(options.root, 'meta'));
         const total = meta.names.length;
