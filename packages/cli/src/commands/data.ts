@@ -13,7 +13,7 @@ import {
   readImageInfo,
   writeRecordSubset,
 } from '@bctkit/datasets';
-import { InvalidConfigError, temporaryPathFor } from '@bctkit/tensor-ops';
+import { InvalidConfigError, removeStalePartials, temporaryPathFor } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
@@ -157,6 +157,8 @@ export function registerDataCommands(program: Command, io: CliIo): void {
         [`${name}.rec`, `${name}.idx`, 'property'].map((file) => join(directory, file)),
         { force: options.force ?? false },
       );
+      // A staging folder that a killed pack left behind.
+      await removeStalePartials(directory, name);
       const source = await openPackInput(input, options.labels);
       // Pack into a temporary folder beside the outputs, then move the files into place.
       const staging = temporaryPathFor(join(directory, name));

@@ -8,13 +8,6 @@ export interface FailureReport {
   readonly text: string;
 }
 
-/** A YAML syntax error (from the `yaml` package), which names no file by itself. */
-function isYamlError(
-  error: unknown,
-): error is Error & { linePos?: { line: number; col: number }[] } {
-  return error instanceof Error && (error.name === 'YAMLParseError' || error.name === 'YAMLError');
-}
-
 /**
  * A message on one line: a list under a heading (several config problems) becomes
  * `heading p1; p2`, so nothing is lost and the user still reads one line.
@@ -56,7 +49,6 @@ export function describeFailure(error: unknown): FailureReport {
       text: `bct: ${where}${system.reason}${target}\n`,
     };
   }
-  if (isYamlError(error)) return { exitCode: 1, text: `bct: ${oneLine(error.message)}\n` };
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return {
     exitCode: 70,
