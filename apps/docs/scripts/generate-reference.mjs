@@ -168,11 +168,19 @@ for (const [command, cases] of byCommand) {
   checks.push(`## ${command}`, '', '| input | exit | bct says (pattern) |', '|---|---|---|');
   for (const testCase of cases) {
     const how = [
-      testCase.fileSizeLimitKiB === undefined ? '' : ` (under \`ulimit -f ${testCase.fileSizeLimitKiB}\`)`,
-      testCase.mount === undefined ? '' : ` (on a ${testCase.mount === 'full' ? '16 KiB' : 'read-only'} tmpfs)`,
-      testCase.existing === undefined ? '' : ` (existing: ${testCase.existing.map(code).join(', ')})`,
+      testCase.fileSizeLimitKiB === undefined
+        ? ''
+        : ` (under \`ulimit -f ${testCase.fileSizeLimitKiB}\`)`,
+      testCase.mount === undefined
+        ? ''
+        : ` (on a ${testCase.mount === 'full' ? '16 KiB' : 'read-only'} tmpfs)`,
+      testCase.existing === undefined
+        ? ''
+        : ` (existing: ${testCase.existing.map(code).join(', ')})`,
     ].join('');
-    checks.push(`| ${text(testCase.problem)}${how} | ${testCase.exit} | ${code(testCase.stderr)} |`);
+    checks.push(
+      `| ${text(testCase.problem)}${how} | ${testCase.exit} | ${code(testCase.stderr)} |`,
+    );
   }
   checks.push('');
 }
