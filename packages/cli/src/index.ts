@@ -19,6 +19,15 @@ export {
   listComponents,
 } from './commands/list.js';
 export { applyOverrides } from './commands/train.js';
+export {
+  formatVerification,
+  openBinPairSet,
+  openListPairSet,
+  type PairSet,
+  type VerificationSummary,
+  type VerificationTest,
+  verificationTests,
+} from './commands/verification.js';
 export { type ConfigField, configFields } from './config-fields.js';
 export { describeFailure, type FailureReport } from './errors/describe-failure.js';
 export { UsageError } from './errors/usage-error.js';
@@ -33,6 +42,20 @@ export {
   type DemoResult,
   runDemo,
 } from './pipelines/demo.js';
+export {
+  type EmbedImagesOptions,
+  type EncodedImages,
+  embedImages,
+  encodedImageSource,
+} from './pipelines/embed-images.js';
+export {
+  FACE_BENCHMARK_METHODS,
+  type FaceBenchmarkOptions,
+  type FaceBenchmarkPreset,
+  type FaceRunResult,
+  type FaceTestResult,
+  runFaceBenchmark,
+} from './pipelines/face-benchmark.js';
 export { embedIjbcImages, type IjbcImageOptions } from './pipelines/ijbc-images.js';
 export { loadFeatureExtractor } from './pipelines/load-extractor.js';
 export {
@@ -46,6 +69,7 @@ export {
   sliceSource,
   writeShardInfo,
 } from './pipelines/shards.js';
+export { type FacePresetEntry, facePresets } from './presets/face-presets.js';
 export {
   type PresetOptions,
   type PresetOptionsInput,

@@ -39,3 +39,24 @@ export function unitInterval(): (value: string) => number {
 export function wholeNumber(): (value: string) => number {
   return numberParser((number) => Number.isInteger(number) && number >= 0, 'a whole number >= 0');
 }
+
+/** A commander parser for an image size: `HxW` (e.g. `112x96`) or one number for a square. */
+export function imageSize(): (value: string) => [number, number] {
+  return (value) => {
+    const match = /^(\d+)(?:x(\d+))?$/.exec(value.trim());
+    const height = Number(match?.[1]);
+    const width = Number(match?.[2] ?? match?.[1]);
+    if (match === null || !(height >= 1 && height <= 8192 && width >= 1 && width <= 8192))
+      throw new InvalidArgumentError('expected HxW (e.g. 112x112) or one side, 1..8192.');
+    return [height, width];
+  };
+}
+
+/** A commander parser for a channel count: 1 (grey) or 3 (RGB). */
+export function channelCount(): (value: string) => 1 | 3 {
+  return (value) => {
+    if (value.trim() !== '1' && value.trim() !== '3')
+      throw new InvalidArgumentError('expected 1 (grey) or 3 (RGB).');
+    return Number(value) as 1 | 3;
+  };
+}

@@ -25,6 +25,8 @@ export {
   jpegDecoder,
   type Pixels,
 } from './loader/image-transform.js';
+export { decodePnm, isPnm } from './loader/pnm-decode.js';
+export { resizePixels, toChannels } from './loader/resize.js';
 export {
   encodeRecord,
   joinParts,
@@ -75,9 +77,12 @@ export {
 } from './sources/idx-source.js';
 export {
   type FolderEntry,
+  type IdentitySelection,
+  IMAGE_EXTENSIONS,
   type ImageFolderSourceConfig,
   listImageFolder,
   openImageFolderSource,
+  readIdentityList,
 } from './sources/image-folder-source.js';
 export { type MnistSourceConfig, openMnistPackageSource } from './sources/mnist-package-source.js';
 export { createPixelSource, type PixelArrays } from './sources/pixel-source.js';

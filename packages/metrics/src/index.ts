@@ -68,11 +68,25 @@ export {
   retrievalMetrics,
 } from './retrieval/retrieval-metrics.js';
 export {
+  evaluatePairs,
+  PAIR_SET_FARS,
+  type PairEvaluation,
+  type PairEvaluationOptions,
+  pairFarKey,
+} from './verification/evaluate-pairs.js';
+export {
   INSIGHTFACE_THRESHOLDS,
   type KFoldAccuracy,
   type KFoldOptions,
   kFoldAccuracy,
 } from './verification/k-fold-accuracy.js';
+export {
+  lfwImagePath,
+  type PairImage,
+  type PairList,
+  parsePairList,
+  readPairList,
+} from './verification/pair-list.js';
 export {
   parseVerificationBin,
   readVerificationBin,

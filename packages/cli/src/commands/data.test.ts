@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,5 +133,104 @@ describe('bct data pack, split, export', () => {
     expect(
       (await bct('data', 'split', faceRec, '--kind', 'data', '--ratio', '2', '--out', work)).code,
     ).toBe(2);
+  });
+});
+
+describe('bct data pack of face folders', () => {
+  /** A binary PGM (P5) of `width` x `height` grey pixels. */
+  const pgm = (width: number, height: number, seed: number) =>
+    Buffer.concat([
+      Buffer.from(`P5\n# test face\n${width} ${height}\n255\n`),
+      Buffer.from(Uint8Array.from({ length: width * height }, (_, i) => (i * seed) % 256)),
+    ]);
+
+  it('packs greyscale PGM faces of any size, resized, with an identity list and a minimum', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'bctkit-cli-faces-'));
+    const root = join(work, 'faces');
+    // s1: 3 images, s2: 2 images, s3: 3 images (ORL-like 23x28 PGMs), and a stray text file.
+    for (const [name, count] of [
+      ['s1', 3],
+      ['s2', 2],
+      ['s3', 3],
+    ] as const) {
+      await mkdir(join(root, name), { recursive: true });
+      for (let i = 1; i <= count; i++)
+        await writeFile(join(root, name, `${i}.pgm`), pgm(23, 28, i + name.length));
+    }
+    await writeFile(join(root, 's1', 'notes.txt'), 'not an image');
+    // LFW's people-file layout: a count line, then name<TAB>images.
+    await writeFile(join(work, 'people.txt'), '2\ns1\t3\ns2\t2\n');
+    const packed = await bct(
+      'data',
+      'pack',
+      root,
+      '--out',
+      join(work, 'out', 'train'),
+      '--size',
+      '16x12',
+      '--channels',
+      '3',
+      '--identities',
+      join(work, 'people.txt'),
+      '--min-images',
+      '3',
+    );
+    expect(packed.stderr).not.toMatch(/Error|at /);
+    expect(packed.code).toBe(0);
+    expect(packed.stdout).toContain('packed 3 images of 1 classes, 16x12, into');
+    expect(packed.stdout).toContain('3 images decoded and stored as PNG (resized to 16x12) (RGB)');
+    const inspected = JSON.parse(
+      (await bct('data', 'inspect', join(work, 'out', 'train.rec'), '--json')).stdout,
+    );
+    expect(inspected).toMatchObject({
+      images: 3,
+      numClasses: 1,
+      firstImage: { format: 'png', width: 12, height: 16 },
+    });
+  });
+
+  it('names the list file and the absent identity, and writes nothing', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'bctkit-cli-faces-'));
+    await mkdir(join(work, 'faces', 'a'), { recursive: true });
+    await writeFile(join(work, 'faces', 'a', '1.pgm'), pgm(8, 8, 3));
+    await writeFile(join(work, 'list.txt'), 'a\nNobody_Here\n');
+    const out = join(work, 'out', 'train');
+    const run = await bct(
+      'data',
+      'pack',
+      join(work, 'faces'),
+      '--out',
+      out,
+      '--identities',
+      join(work, 'list.txt'),
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /list\.txt: 1 listed identity is not a folder of .*faces: Nobody_Here/,
+    );
+    expect(await readdir(work)).toEqual(['faces', 'list.txt']);
+    const skipped = await bct(
+      'data',
+      'pack',
+      join(work, 'faces'),
+      '--out',
+      out,
+      '--identities',
+      join(work, 'list.txt'),
+      '--skip-missing',
+    );
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain('packed 1 images of 1 classes, 8x8');
+  });
+
+  it('names a PGM that does not decode', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'bctkit-cli-faces-'));
+    await mkdir(join(work, 'faces', 'a'), { recursive: true });
+    await writeFile(join(work, 'faces', 'a', '1.pgm'), pgm(8, 8, 3).subarray(0, 30));
+    const run = await bct('data', 'pack', join(work, 'faces'), '--out', join(work, 'out', 'train'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /a\/1\.pgm \(record 0\): image at dataset index 0 cannot be decoded \(the PGM\/PPM data is truncated/,
+    );
   });
 });

@@ -17,7 +17,13 @@ import { InvalidConfigError, removeStalePartials, temporaryPathFor } from '@bctk
 import type { Command } from 'commander';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
-import { openUnitInterval, wholeNumber } from '../option-parsers.js';
+import {
+  channelCount,
+  imageSize,
+  openUnitInterval,
+  positiveInteger,
+  wholeNumber,
+} from '../option-parsers.js';
 import { claimOutputs, moveFilesInto, writeDirectoryAtomic } from '../outputs.js';
 import { createProgress } from '../progress.js';
 
@@ -100,11 +106,31 @@ function formatInspect(report: InspectReport): string {
 }
 
 /** Opens what `bct data pack` is given: a folder (one sub-folder per identity), or an IDX image file. */
-async function openPackInput(input: string, labels: string | undefined): Promise<DatasetSource> {
+async function openPackInput(
+  input: string,
+  options: { labels?: string; identities?: string; minImages?: number; skipMissing?: boolean },
+): Promise<DatasetSource> {
   const info = await stat(input).catch(() => undefined);
   if (info === undefined)
     throw new InvalidConfigError('<input>', `${input}: no such file or directory`);
-  if (info.isDirectory()) return openSource({ type: 'image-folder', root: input });
+  if (info.isDirectory()) {
+    return openSource({
+      type: 'image-folder',
+      root: input,
+      ...(options.identities === undefined ? {} : { identities: options.identities }),
+      ...(options.minImages === undefined ? {} : { minImages: options.minImages }),
+      ...(options.skipMissing ? { skipMissing: true } : {}),
+    });
+  }
+  for (const [flag, value] of [
+    ['--identities', options.identities],
+    ['--min-images', options.minImages],
+    ['--skip-missing', options.skipMissing],
+  ] as const) {
+    if (value !== undefined)
+      throw new UsageError(flag, 'selects identities of an image folder, not of IDX files');
+  }
+  const { labels } = options;
   const labelPath = labels ?? input.replace('images-idx3', 'labels-idx1');
   if (labelPath === input) {
     throw new InvalidConfigError(
@@ -150,38 +176,79 @@ export function registerDataCommands(program: Command, io: CliIo): void {
       'output prefix, e.g. out/train for out/train.rec, out/train.idx, out/property',
     )
     .option('--labels <idx>', 'IDX label file (default: the image file name with labels-idx1)')
+    .option(
+      '--size <HxW>',
+      'resize every image to this size (antialiased bilinear), e.g. 112x112 or 56; stored as PNG',
+      imageSize(),
+    )
+    .option(
+      '--channels <n>',
+      '1 (grey) or 3 (RGB): convert every image; stored as PNG',
+      channelCount(),
+    )
+    .option(
+      '--identities <file>',
+      "only the identities listed (one folder name per line; LFW's people*.txt as they are)",
+    )
+    .option('--min-images <n>', 'only identities with at least n images', positiveInteger())
+    .option('--skip-missing', 'with --identities: skip listed identities that have no folder')
     .option('--force', 'replace existing outputs')
-    .action(async (input: string, options: { out: string; labels?: string; force?: boolean }) => {
-      const { directory, name } = outputPrefix(options.out);
-      await claimOutputs(
-        [`${name}.rec`, `${name}.idx`, 'property'].map((file) => join(directory, file)),
-        { force: options.force ?? false },
-      );
-      // A staging folder that a killed pack left behind.
-      await removeStalePartials(directory, name);
-      const source = await openPackInput(input, options.labels);
-      // Pack into a temporary folder beside the outputs, then move the files into place.
-      const staging = temporaryPathFor(join(directory, name));
-      let result: Awaited<ReturnType<typeof packSource>>;
-      try {
-        await mkdir(staging);
-        const progress = createProgress(io, 'pack', 'images');
-        result = await packSource(source, staging, name, {
-          onProgress: (done, total) => progress.update(done, total),
-        });
-        progress.finish();
-        await moveFilesInto(staging, directory);
-      } catch (error) {
-        await rm(staging, { recursive: true, force: true });
-        throw error;
-      } finally {
-        await source.close();
-      }
-      io.stdout(
-        `packed ${result.images} images of ${result.classes} classes into ${join(directory, `${name}.rec`)}` +
-          `${result.identityRecords ? '' : ' (labels not grouped by class: no identity records)'}\n`,
-      );
-    });
+    .action(
+      async (
+        input: string,
+        options: {
+          out: string;
+          labels?: string;
+          size?: [number, number];
+          channels?: 1 | 3;
+          identities?: string;
+          minImages?: number;
+          skipMissing?: boolean;
+          force?: boolean;
+        },
+      ) => {
+        const { directory, name } = outputPrefix(options.out);
+        await claimOutputs(
+          [`${name}.rec`, `${name}.idx`, 'property'].map((file) => join(directory, file)),
+          { force: options.force ?? false },
+        );
+        // A staging folder that a killed pack left behind.
+        await removeStalePartials(directory, name);
+        const source = await openPackInput(input, options);
+        // Pack into a temporary folder beside the outputs, then move the files into place.
+        const staging = temporaryPathFor(join(directory, name));
+        let result: Awaited<ReturnType<typeof packSource>>;
+        try {
+          await mkdir(staging);
+          const progress = createProgress(io, 'pack', 'images');
+          result = await packSource(source, staging, name, {
+            onProgress: (done, total) => progress.update(done, total),
+            ...(options.size === undefined ? {} : { size: options.size }),
+            ...(options.channels === undefined ? {} : { channels: options.channels }),
+          });
+          progress.finish();
+          await moveFilesInto(staging, directory);
+        } catch (error) {
+          await rm(staging, { recursive: true, force: true });
+          throw error;
+        } finally {
+          await source.close();
+        }
+        const conversion =
+          result.converted > 0
+            ? `; ${result.converted} images decoded and stored as PNG` +
+              (options.size === undefined ? '' : ` (resized to ${result.height}x${result.width})`) +
+              (options.channels === undefined
+                ? ''
+                : ` (${options.channels === 1 ? 'grey' : 'RGB'})`)
+            : '';
+        io.stdout(
+          `packed ${result.images} images of ${result.classes} classes, ${result.height}x${result.width}, ` +
+            `into ${join(directory, `${name}.rec`)}${conversion}` +
+            `${result.identityRecords ? '' : ' (labels not grouped by class: no identity records)'}\n`,
+        );
+      },
+    );
 
   data
     .command('split')

@@ -24,6 +24,7 @@ import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { zeroRowsWarning } from '../zero-rows.js';
 import { registerIjbcEmbedCommand } from './ijbc-embed.js';
+import { registerVerificationCommand } from './verification.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
 export function formatIjbcReport(report: IjbcVerificationReport): string {
@@ -65,6 +66,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
     .command('eval')
     .description('evaluate features: IJB-C verification (self, cross and old tests)');
   registerIjbcEmbedCommand(evaluate, io);
+  registerVerificationCommand(evaluate, io);
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')

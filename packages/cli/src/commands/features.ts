@@ -72,17 +72,21 @@ async function extractAll(
   io: CliIo,
 ): Promise<ExtractedFeatures> {
   const [height, width, channels] = extractor.inputShape;
+  // Images of another size or colour are converted to the model's input, and the user told.
   const loader = await createDataLoader(source, {
     batchSize: options.batchSize,
     shuffle: false,
     channels,
+    size: [height, width],
   });
   try {
-    if (loader.imageShape[0] !== height || loader.imageShape[1] !== width)
-      throw new InvalidConfigError(
-        '--data',
-        `images are ${loader.imageShape[0]}x${loader.imageShape[1]}, the model takes ${height}x${width}`,
+    const [sourceHeight, sourceWidth, sourceChannels] = loader.sourceShape;
+    if (sourceHeight !== height || sourceWidth !== width || sourceChannels !== channels) {
+      io.stderr(
+        `extract: images are ${sourceHeight}x${sourceWidth}x${sourceChannels}, the model takes ` +
+          `${height}x${width}x${channels}: converted (antialiased bilinear resize, ITU-R 601 grey)\n`,
       );
+    }
     const progress = createProgress(io, 'extract', 'images');
     const features = await extractFeatures(extractor, loader.batches(0), {
       flip: options.flip ?? false,

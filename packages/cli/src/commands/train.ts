@@ -63,6 +63,11 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
       collect,
       [],
     )
+    .option(
+      '--init <path>',
+      'start from these weights: a bctkit checkpoint directory (e.g. the old model) or a .pth / .safetensors state dict (config init)',
+    )
+    .option('--init-head', "with --init: also copy the checkpoint's classifier (same classes)")
     .requiredOption('--out <dir>', 'run directory: checkpoint/ and train.jsonl')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'replace a run already in --out (its checkpoint and logs)')
@@ -76,6 +81,8 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         oldHead: string;
         root: string;
         set: string[];
+        init?: string;
+        initHead?: boolean;
         out: string;
         resume?: boolean;
         force?: boolean;
@@ -99,7 +106,16 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
                 oldHead: options.oldHead as 'arcface' | 'softmax',
                 root: options.root,
               });
-        const raw = applyOverrides(base, options.set);
+        if (options.initHead && options.init === undefined)
+          throw new UsageError('--init-head', 'needs --init <checkpoint directory>');
+        const withInit =
+          options.init === undefined
+            ? base
+            : {
+                ...(base as Record<string, unknown>),
+                init: { from: options.init, head: options.initHead ?? false },
+              };
+        const raw = applyOverrides(withInit, options.set);
         const resolved = parseConfig(trainConfigSchema, raw, 'config');
         io.stdout(`${JSON.stringify(resolved, null, 2)}\n`);
         await activateBackend(io, options.backend);

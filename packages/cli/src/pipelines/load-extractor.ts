@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type FeatureExtractor, loadCheckpoint, loadExternalModel } from '@bctkit/backbones';
-import { DatasetFormatError, findSystemError, readFileOrFail } from '@bctkit/tensor-ops';
+import { DatasetFormatError, failureReason, readFileOrFail } from '@bctkit/tensor-ops';
 
 /**
  * Loads a model to embed with: a bctkit checkpoint directory (or its `model.json`), or the JSON
@@ -16,7 +16,7 @@ export async function loadFeatureExtractor(path: string): Promise<FeatureExtract
     throw new DatasetFormatError(
       path,
       undefined,
-      `cannot read the model: ${findSystemError(cause)?.reason ?? (cause as Error).message}`,
+      `cannot read the model: ${failureReason(cause)}`,
       { cause },
     );
   }

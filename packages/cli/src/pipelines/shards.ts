@@ -3,7 +3,7 @@ import type { DatasetSource } from '@bctkit/datasets';
 import {
   cpuKernelStatus,
   DatasetFormatError,
-  findSystemError,
+  failureReason,
   type HostMatrix,
   InvalidConfigError,
   NpyFile,
@@ -104,7 +104,7 @@ export async function readShardInfo(outPath: string): Promise<ShardInfo> {
   } catch (cause) {
     throw new InvalidConfigError(
       outPath,
-      `no shard record ${path} (${findSystemError(cause)?.reason ?? (cause as Error).message}): is it an output of a sharded stage (--shard i/N)?`,
+      `no shard record ${path} (${failureReason(cause)}): is it an output of a sharded stage (--shard i/N)?`,
       { cause },
     );
   }

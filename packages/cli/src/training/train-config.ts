@@ -22,6 +22,22 @@ export const trainConfigSchema = z.strictObject({
   credible: z.string().optional(),
   /** `[classes, d]` class prototypes (`.npy`), for BCT and UniBCT. */
   prototypes: z.string().optional(),
+  /**
+   * Initial weights of a new run (a resume ignores it): a bctkit checkpoint directory, or a
+   * PyTorch `.pth` / `.safetensors` state dict of the same architecture. `head` also copies the
+   * checkpoint's classifier (same classes and width); `key` picks the dict of a `.pth` that holds
+   * several (e.g. `state_dict_backbone`).
+   */
+  init: z
+    .union([
+      z.string().min(1),
+      z.strictObject({
+        from: z.string().min(1),
+        head: z.boolean().default(false),
+        key: z.string().min(1).optional(),
+      }),
+    ])
+    .optional(),
   /** Classes of the head. Default: the dataset's. */
   numClasses: z.number().int().positive().optional(),
   optimizer: z

@@ -32,6 +32,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
 import { clipGlobalNorm } from './clip.js';
 import { checkBeforeTraining, checkCredibleFlags, compatibilityContext } from './compat-context.js';
+import { initialiseWeights, initSource } from './initialise.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { TensorBoardWriter } from './tensorboard.js';
@@ -242,12 +243,6 @@ async function trainOn(
       );
     }
   }
-  try {
-    await createRunDirectory(options);
-  } catch (error) {
-    backbone.dispose();
-    throw error;
-  }
   const numClasses = config.numClasses ?? source.numClasses;
   const trainingLabels = await source.labels();
   const head = createHead(
@@ -259,6 +254,17 @@ async function trainOn(
     },
     'config.head',
   );
+  // A new run may start from existing weights (a resume has its own). The run directory is made
+  // only once they are known to fit.
+  const init = initSource(config);
+  try {
+    if (restored === undefined && init !== undefined) await initialiseWeights(init, backbone, head);
+    await createRunDirectory(options);
+  } catch (error) {
+    backbone.dispose();
+    head.dispose();
+    throw error;
+  }
   const loss: CompatibilityLoss = createCompatibilityLoss(
     config.loss,
     await compatibilityContext(config.loss.type, {

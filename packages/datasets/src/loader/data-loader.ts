@@ -20,8 +20,17 @@ export interface DataLoaderOptions {
   prefetch?: number;
   /** Decode worker threads; 0 decodes in-process. Default: the number of CPUs, at most 4. */
   workers?: number;
-  /** Output channels; grey images are repeated into 3. Default: the channels of the first image. */
+  /**
+   * Output channels; grey images are repeated into 3 (and, with `size`, RGB images turned grey
+   * for 1). Default: the channels of the first image.
+   */
   channels?: 1 | 3;
+  /**
+   * `[height, width]` of the batches: every image of another size is resized to it (antialiased
+   * bilinear, as Pillow's BILINEAR). Default: the first image's size, and images of another size
+   * are refused.
+   */
+  size?: readonly [number, number];
   /** See {@link epochOrder}. */
   chunkSize?: number;
   windowChunks?: number;
@@ -60,6 +69,8 @@ export interface DataLoader {
   readonly source: DatasetSource;
   /** `[height, width, channels]` of every image. */
   readonly imageShape: readonly [number, number, 1 | 3];
+  /** `[height, width, channels]` of the dataset's first image, before any resizing. */
+  readonly sourceShape: readonly [number, number, 1 | 3];
   readonly batchesPerEpoch: number;
   /** The batches of `epoch`, in a deterministic order for (seed, epoch). */
   batches(epoch: number, options?: EpochOptions): AsyncGenerator<Batch, void, undefined>;
@@ -100,7 +111,20 @@ export async function createDataLoader(
   const first = (await source.read(0)).image;
   const firstPixels = first.kind === 'encoded' ? decodeImage(first.bytes) : first;
   const channels = options.channels ?? firstPixels.channels;
-  const imageShape = [firstPixels.height, firstPixels.width, channels] as const;
+  const { size } = options;
+  if (
+    size !== undefined &&
+    !(
+      size.length === 2 && size.every((side) => Number.isInteger(side) && side >= 1 && side <= 8192)
+    )
+  )
+    throw new InvalidConfigError('size', `expected [height, width] in 1..8192, got [${size}]`);
+  const imageShape = [
+    size?.[0] ?? firstPixels.height,
+    size?.[1] ?? firstPixels.width,
+    channels,
+  ] as const;
+  const convert = size !== undefined;
   const batchesPerEpoch = dropLast
     ? Math.floor(source.size / batchSize)
     : Math.ceil(source.size / batchSize);
@@ -137,7 +161,7 @@ export async function createDataLoader(
     let pixels: Float32Array;
     const buffer = takeBuffer();
     try {
-      pixels = await pool.process(items, imageShape[0], imageShape[1], channels, buffer);
+      pixels = await pool.process(items, imageShape[0], imageShape[1], channels, buffer, convert);
     } catch (error) {
       giveBack(buffer);
       if (!(error instanceof ImageProcessingFailure)) throw error;
@@ -162,6 +186,7 @@ export async function createDataLoader(
   return {
     source,
     imageShape,
+    sourceShape: [firstPixels.height, firstPixels.width, firstPixels.channels],
     batchesPerEpoch,
     async *batches(epoch, epochOptions = {}) {
       const { startBatch = 0 } = epochOptions;

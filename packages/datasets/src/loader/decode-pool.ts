@@ -68,7 +68,8 @@ export class DecodePool {
 
   /**
    * Processes `items` into `[items.length, height, width, channels]` floats, written into `buffer`
-   * (which must hold at least that many floats).
+   * (which must hold at least that many floats); `convert` resizes and converts images that
+   * differ (see `processImages`).
    */
   async process(
     items: readonly TransformItem[],
@@ -76,6 +77,7 @@ export class DecodePool {
     width: number,
     channels: 1 | 3,
     buffer: SharedArrayBuffer,
+    convert = false,
   ): Promise<Float32Array> {
     const stride = height * width * channels;
     if (this.workers.length === 0 || items.length === 0) {
@@ -86,6 +88,7 @@ export class DecodePool {
           width,
           channels,
           new Float32Array(buffer, 0, items.length * stride),
+          convert,
         );
       } catch (failure) {
         const { item, message } = failure as TransformFailure;
@@ -105,6 +108,7 @@ export class DecodePool {
           channels,
           buffer,
           offset: s * per * stride,
+          convert,
         }),
       ),
     );
@@ -128,6 +132,7 @@ export class DecodePool {
       channels: 1 | 3;
       buffer: SharedArrayBuffer;
       offset: number;
+      convert: boolean;
     },
   ): Promise<void> {
     const id = this.nextId++;

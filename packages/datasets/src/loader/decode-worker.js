@@ -3,7 +3,7 @@ import { parentPort } from 'node:worker_threads';
 import { processImages } from './image-transform.js';
 
 // `buffer` is the batch's shared memory; this worker writes its slice, starting at `offset` floats.
-parentPort.on('message', ({ id, items, height, width, channels, buffer, offset }) => {
+parentPort.on('message', ({ id, items, height, width, channels, buffer, offset, convert }) => {
   try {
     processImages(
       items,
@@ -11,6 +11,7 @@ parentPort.on('message', ({ id, items, height, width, channels, buffer, offset }
       width,
       channels,
       new Float32Array(buffer, offset * 4, items.length * height * width * channels),
+      convert,
     );
     parentPort.postMessage({ id });
   } catch (failure) {

@@ -32,7 +32,7 @@ export function jpegDecoder(): JpegDecoderInfo;
 export function decodeJpegPortable(bytes: Uint8Array): Pixels;
 
 /**
- * Decodes JPEG or PNG bytes to 8-bit grey or RGB pixels; JPEG through libjpeg-turbo when the
+ * Decodes JPEG, PNG or PGM / PPM bytes to 8-bit grey or RGB pixels; JPEG through libjpeg-turbo when the
  * optional @bctkit/jpeg-turbo is built, else jpeg-js. @throws Error for other or corrupt data.
  */
 export function decodeImage(bytes: Uint8Array): Pixels;
@@ -48,7 +48,9 @@ export function writeNormalized(
 
 /**
  * Decodes, flips and normalises images into `[items.length, height, width, channels]` floats,
- * written to `out` when given (its length must fit), else to a new array.
+ * written to `out` when given (its length must fit), else to a new array. With `convert`, images
+ * of another size are resized (antialiased bilinear) and RGB is turned grey for 1 channel;
+ * without it such images are refused.
  */
 export function processImages(
   items: readonly TransformItem[],
@@ -56,4 +58,5 @@ export function processImages(
   width: number,
   channels: 1 | 3,
   out?: Float32Array,
+  convert?: boolean,
 ): Float32Array;

@@ -2,6 +2,8 @@
 // module runs in the loader's worker threads (Node loads it directly) and in-process.
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
+import { decodePnm, isPnm } from './pnm-decode.js';
+import { resizePixels, toChannels } from './resize.js';
 
 const { PNG } = pngjs;
 
@@ -44,8 +46,9 @@ export function decodeJpegPortable(bytes) {
 }
 
 /**
- * Decodes JPEG or PNG bytes to 8-bit grey (1 channel) or RGB (3 channels) pixels. JPEG goes
- * through libjpeg-turbo when @bctkit/jpeg-turbo is built (grey JPEGs stay grey), else jpeg-js.
+ * Decodes JPEG, PNG or binary / ASCII PGM / PPM (Netpbm P2, P3, P5, P6) bytes to 8-bit grey
+ * (1 channel) or RGB (3 channels) pixels. JPEG goes through libjpeg-turbo when
+ * @bctkit/jpeg-turbo is built (grey JPEGs stay grey), else jpeg-js.
  */
 export function decodeImage(bytes) {
   if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8) {
@@ -68,7 +71,8 @@ export function decodeImage(bytes) {
     }
     return { data, height: png.height, width: png.width, channels };
   }
-  throw new Error('not a JPEG or PNG image');
+  if (isPnm(bytes)) return decodePnm(bytes);
+  throw new Error('not a JPEG, PNG, PGM or PPM image');
 }
 
 /** `(x / 255 - 0.5) / 0.5` for every byte value, as float32: one lookup per value. */
@@ -111,6 +115,8 @@ export function writeNormalized(image, flip, channels, out, offset) {
 /**
  * Decodes (when needed), flips and normalises a list of images into one float32 array of shape
  * `[items.length, height, width, channels]` (into `out` when given, e.g. a view of shared memory).
+ * With `convert`, images of another size are resized (see `resizePixels`) and RGB images are
+ * turned grey when `channels` is 1; without it they are refused.
  * Throws `{ item, message }` for the first bad image.
  */
 export function processImages(
@@ -119,6 +125,7 @@ export function processImages(
   width,
   channels,
   out = new Float32Array(items.length * height * width * channels),
+  convert = false,
 ) {
   const stride = height * width * channels;
   for (let i = 0; i < items.length; i++) {
@@ -128,23 +135,29 @@ export function processImages(
       // Fast path: libjpeg-turbo decodes, flips and normalises straight into the output.
       try {
         nativeJpeg.decodeInto(bytes, out, i * stride, width, height, channels, item.flip);
+        continue;
       } catch (error) {
         const message = error?.message ?? String(error);
-        throw {
-          item: i,
-          message:
-            message.startsWith('the image is') || message.startsWith('cannot turn')
-              ? message
-              : `cannot decode the image: ${message}`,
-        };
+        // Another size or channel count: the general path below converts it.
+        const convertible = message.startsWith('the image is') || message.startsWith('cannot turn');
+        if (!(convert && convertible)) {
+          throw {
+            item: i,
+            message: convertible ? message : `cannot decode the image: ${message}`,
+          };
+        }
       }
-      continue;
     }
     let image;
     try {
       image = item.image.kind === 'encoded' ? decodeImage(item.image.bytes) : item.image;
     } catch (error) {
       throw { item: i, message: `cannot decode the image: ${error?.message ?? error}` };
+    }
+    if (convert) {
+      image = toChannels(image, channels);
+      if (image.height !== height || image.width !== width)
+        image = resizePixels(image, height, width);
     }
     if (image.height !== height || image.width !== width) {
       throw {

@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { DatasetFormatError, findSystemError } from '@bctkit/tensor-ops';
+import { DatasetFormatError, failureReason } from '@bctkit/tensor-ops';
 import {
   joinParts,
   LEGACY_RECORDIO_MAGIC,
@@ -63,7 +63,7 @@ export class RecordFile {
       throw new DatasetFormatError(
         path,
         undefined,
-        `cannot open the record file: ${findSystemError(cause)?.reason ?? (cause as Error).message}`,
+        `cannot open the record file: ${failureReason(cause)}`,
         { cause },
       );
     }

@@ -13,4 +13,4 @@ export {
   TrainingDivergedError,
   UnknownComponentError,
 } from './errors.js';
-export { findSystemError, type SystemError } from './system-errors.js';
+export { failureReason, findSystemError, type SystemError } from './system-errors.js';

@@ -57,3 +57,11 @@ export function findSystemError(error: unknown): SystemError | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why `error` happened, in words: the file-system reason when there is one (e.g. "no such file or
+ * directory"), else the error's message.
+ */
+export function failureReason(error: unknown): string {
+  return findSystemError(error)?.reason ?? (error instanceof Error ? error.message : String(error));
+}

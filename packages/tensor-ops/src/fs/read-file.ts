@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DatasetFormatError } from '../errors/errors.js';
-import { findSystemError } from '../errors/system-errors.js';
+import { failureReason } from '../errors/system-errors.js';
 
 /**
  * Reads a whole file; a missing or unreadable file becomes a {@link DatasetFormatError} naming
@@ -14,7 +14,7 @@ export async function readFileOrFail(path: string, what?: string): Promise<Buffe
     throw new DatasetFormatError(
       path,
       undefined,
-      `cannot read${what === undefined ? '' : ` ${what}`}: ${findSystemError(cause)?.reason ?? (cause as Error).message}`,
+      `cannot read${what === undefined ? '' : ` ${what}`}: ${failureReason(cause)}`,
       { cause },
     );
   }

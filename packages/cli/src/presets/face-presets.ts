@@ -1,0 +1,60 @@
+import { Registry, type RegistryEntry } from '@bctkit/tensor-ops';
+import type { FaceBenchmarkPreset } from '../pipelines/face-benchmark.js';
+
+/** A face-benchmark configuration in the preset registry. */
+export interface FacePresetEntry extends RegistryEntry, FaceBenchmarkPreset {}
+
+/**
+ * The LFW extended-class scenario sized for a 2-core CPU: LFW's `peopleDevTrain` identities with
+ * at least 4 images (430 people, 4,964 images) at 56x56; the old model sees the first 30% of them.
+ * Evaluation on identities disjoint from training: `pairsDevTest` (500 + 500 pairs) and 1:N
+ * among `peopleDevTest` identities with at least 4 images (180 people, 1,769 images).
+ */
+const LFW_EXTENDED_CLASS: FacePresetEntry = {
+  id: 'lfw-extended-class',
+  aliases: ['lfw'],
+  description:
+    'LFW peopleDevTrain (>= 4 images, 430 identities) at 56x56; old model on the first 30% of identities; evaluated on pairsDevTest and 1:N over peopleDevTest',
+  trainIdentities: 'peopleDevTrain.txt',
+  minImages: 4,
+  oldShare: 0.3,
+  testIdentities: 'peopleDevTest.txt',
+  testMinImages: 4,
+  pairs: 'pairsDevTest.txt',
+  inputSize: 56,
+  backbone: { type: 'iresnet-18', widthMultiplier: 0.125, embeddingDim: 128 },
+  oldHead: { type: 'arcface', scale: 32, margin: 0.3 },
+  newHead: { type: 'arcface', scale: 32, margin: 0.3 },
+  oldEpochs: 10,
+  newEpochs: 10,
+  batchSize: 64,
+  learningRate: 0.1,
+  methodOptions: {
+    mixbct: { ratio: 0.3 },
+    unibct: { startEpoch: 3, refreshEpochs: [3, 6] },
+  },
+};
+
+/** The same pipeline in a few minutes, for the test suite: fewer identities, small input, 1 epoch. */
+const LFW_SMOKE: FacePresetEntry = {
+  ...LFW_EXTENDED_CLASS,
+  id: 'lfw-smoke',
+  aliases: [],
+  description:
+    'the lfw-extended-class pipeline in minutes: identities with >= 20 images, 28x28, 1 epoch',
+  minImages: 20,
+  testMinImages: 20,
+  inputSize: 28,
+  backbone: { type: 'iresnet-18', widthMultiplier: 1 / 16, embeddingDim: 32 },
+  oldEpochs: 1,
+  newEpochs: 1,
+  methodOptions: { mixbct: { ratio: 0.3 }, unibct: { startEpoch: 1, refreshEpochs: [1] } },
+};
+
+/** The face-benchmark presets (`pnpm bench faces --preset <id>`). */
+export const facePresets: Registry<FacePresetEntry> = (() => {
+  const registry = new Registry<FacePresetEntry>('face preset');
+  registry.register(LFW_EXTENDED_CLASS);
+  registry.register(LFW_SMOKE);
+  return registry;
+})();
