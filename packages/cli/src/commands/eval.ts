@@ -24,6 +24,7 @@ import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { zeroRowsWarning } from '../zero-rows.js';
 import { registerIjbcEmbedCommand } from './ijbc-embed.js';
+import { registerRetrievalCommand } from './retrieval.js';
 import { registerVerificationCommand } from './verification.js';
 
 /** The human-readable IJB-C 1:1 table: TAR (%) at each FAR, and the AUC, per test. */
@@ -64,9 +65,12 @@ export function formatIdentificationReport(report: IjbcIdentificationReport): st
 export function registerEvalCommands(program: Command, io: CliIo): void {
   const evaluate = program
     .command('eval')
-    .description('evaluate features: IJB-C verification (self, cross and old tests)');
+    .description(
+      'evaluate models or features: verification sets (LFW .bin), retrieval and 1:N on your images, IJB-C; self, cross and old tests',
+    );
   registerIjbcEmbedCommand(evaluate, io);
   registerVerificationCommand(evaluate, io);
+  registerRetrievalCommand(evaluate, io);
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')

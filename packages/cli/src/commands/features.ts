@@ -8,7 +8,7 @@ import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datase
 import { classPrototypes, denoiseCredible } from '@bctkit/losses';
 import { InvalidConfigError, readFileOrFail, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateInferenceBackend } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, unitInterval } from '../option-parsers.js';
 import { claimOutputs } from '../outputs.js';
@@ -23,26 +23,7 @@ import {
   writeShardInfo,
 } from '../pipelines/shards.js';
 import { createProgress } from '../progress.js';
-
-/** Reads a JSON value given inline or as a file path. */
-async function jsonArgument(flag: string, value: string): Promise<Record<string, unknown>> {
-  const inline = value.trim().startsWith('{');
-  const text = inline
-    ? value
-    : (await readFileOrFail(value, `the ${flag} JSON file`)).toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (cause) {
-    throw new InvalidConfigError(
-      inline ? flag : value,
-      `expected a JSON object${inline ? ' or a JSON file' : ''}: ${(cause as Error).message}`,
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new InvalidConfigError(inline ? flag : value, 'expected a JSON object');
-  return parsed as Record<string, unknown>;
-}
+import { dataArgument } from './data-argument.js';
 
 /** Reads a labels file: one whole number >= 0 per line. */
 async function readLabels(path: string): Promise<Int32Array> {
@@ -106,7 +87,10 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
     .command('extract')
     .description('features of a model over a dataset, in file order, as .npy plus labels')
     .requiredOption('--model <path>', 'checkpoint directory, or an external model config .json')
-    .requiredOption('--data <json>', 'dataset source config, inline JSON or a JSON file')
+    .requiredOption(
+      '--data <source>',
+      'a .rec file, a folder of identity folders, or a dataset source config (inline JSON or a JSON file)',
+    )
     .requiredOption('--out <npy>', 'features file; labels go to <name>.labels.txt')
     .option('--flip', 'flip-test: add the embedding of the mirror image')
     .option(
@@ -136,11 +120,8 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
           ],
           { force: options.force ?? false },
         );
-        await activateBackend(io, options.backend, 'inference');
-        const whole = await openSource(
-          (await jsonArgument('--data', options.data)) as { type: string },
-          '--data',
-        );
+        await activateInferenceBackend(io, options.backend, [options.model]);
+        const whole = await openSource(await dataArgument('--data', options.data), '--data');
         // Whole batches per shard: the merged shards then equal one run bit for bit.
         const range =
           shard === undefined

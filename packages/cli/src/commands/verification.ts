@@ -18,7 +18,7 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateInferenceBackend } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -325,7 +325,8 @@ export function registerVerificationCommand(evaluate: Command, io: CliIo): void 
               : await readPairFeatures(options.oldFeatures, images, '--old-features'),
         };
         const needsModel = options.model !== undefined || options.oldModel !== undefined;
-        if (needsModel) await activateBackend(io, options.backend, 'inference');
+        if (needsModel)
+          await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
         const embed = async (path: string, label: string) => {
           const extractor = await loadFeatureExtractor(path);
           try {

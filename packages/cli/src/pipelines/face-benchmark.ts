@@ -12,11 +12,10 @@ import {
 import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/losses';
 import { evaluatePairs, type RetrievalResult, retrievalMetrics } from '@bctkit/metrics';
 import { type HostMatrix, InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
-import { openListPairSet, type PairSet } from '../commands/verification.js';
+import { openListPairSet } from '../commands/verification.js';
 import { type StepReport, train } from '../training/train.js';
 import type { TrainConfigInput } from '../training/train-config.js';
-import { embedImages, encodedImageSource } from './embed-images.js';
-import { loadFeatureExtractor } from './load-extractor.js';
+import { encodedImageSource } from './embed-images.js';
 
 /** The methods the face benchmark compares, `none` first. */
 export const FACE_BENCHMARK_METHODS = [
@@ -167,17 +166,16 @@ interface Embedded {
   readonly test: HostMatrix;
 }
 
-async function embedEvaluation(model: string, pairs: PairSet, testRec: string): Promise<Embedded> {
-  const extractor = await loadFeatureExtractor(model);
-  try {
-    const pairFeatures = await embedImages(extractor, encodedImageSource('pairs', pairs.images), {
-      batchSize: 128,
-      flip: true,
-    });
-    return { pairs: pairFeatures, test: await embedRecord(model, testRec, true) };
-  } finally {
-    extractor.dispose();
-  }
+/** Embeds the pair images and the 1:N test set, both packed at the model's input size. */
+async function embedEvaluation(
+  model: string,
+  pairsRec: string,
+  testRec: string,
+): Promise<Embedded> {
+  return {
+    pairs: await embedRecord(model, pairsRec, true),
+    test: await embedRecord(model, testRec, true),
+  };
 }
 
 function rows(matrix: HostMatrix, parity: 0 | 1): HostMatrix {
@@ -275,6 +273,22 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
   const pairs = await openListPairSet(join(options.lfw, preset.pairs), images, {
     skipMissing: true,
   });
+  // The pair images, resized once: every model then reads them like the test set.
+  const pairsDirectory = join(dataDirectory, 'pairs');
+  const pairsRec = join(pairsDirectory, 'train.rec');
+  if ((await readJson(join(pairsDirectory, 'done.json'))) === undefined) {
+    await rm(pairsDirectory, { recursive: true, force: true });
+    await mkdir(pairsDirectory, { recursive: true });
+    const result = await packSource(
+      encodedImageSource('pairs', pairs.images),
+      pairsDirectory,
+      'train',
+      {
+        size: [size, size],
+      },
+    );
+    await writeJson(join(pairsDirectory, 'done.json'), result);
+  }
   const testLabels = await recordLabels(testRec);
   const trainLabels = await recordLabels(trainRec);
   const numClasses = Math.max(...trainLabels) + 1;
@@ -341,7 +355,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       );
       await writeJson(join(seedDirectory, 'features.json'), { rows: oldFeatures.rows });
     }
-    const oldEmbedded = await embedEvaluation(checkpointOf('old'), pairs, testRec);
+    const oldEmbedded = await embedEvaluation(checkpointOf('old'), pairsRec, testRec);
     const oldResultPath = join(seedDirectory, 'old.json');
     let oldResult = await readJson<FaceRunResult>(oldResultPath);
     if (oldResult === undefined) {
@@ -365,7 +379,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
           ...(method === 'none' ? {} : methodInputs(method, files)),
         });
         log(`seed ${seed}: evaluating ${method}...`);
-        const embedded = await embedEvaluation(checkpointOf(`new-${method}`), pairs, testRec);
+        const embedded = await embedEvaluation(checkpointOf(`new-${method}`), pairsRec, testRec);
         result = {
           method,
           seed,

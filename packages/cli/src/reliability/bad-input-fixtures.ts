@@ -209,6 +209,18 @@ export async function writeBadInputFixtures(work: string): Promise<void> {
   );
   await json('empty-data.json', fixtureConfig({ data: { ...FIXTURE_DATA, classes: 0 } }));
   await json('data.json', FIXTURE_DATA);
+  await json(
+    'wider.json',
+    fixtureConfig({
+      backbone: {
+        type: 'r18',
+        inputSize: 16,
+        widthMultiplier: 0.0625,
+        embeddingDim: 6,
+        inputChannels: 1,
+      },
+    }),
+  );
   await json('data-typo.json', { ...FIXTURE_DATA, clases: 3 });
 
   // An image folder (3 identities of PNGs), packed as rec/train.rec with damaged copies.
@@ -251,6 +263,13 @@ export async function writeBadInputFixtures(work: string): Promise<void> {
   await writeFile(join(broken, 'a', '1.jpg'), 'not a jpeg at all');
   await mkdir(join(work, 'images-none', 'a'), { recursive: true });
   await writeFile(join(work, 'images-none', 'a', 'notes.txt'), 'no images here\n');
+
+  // Verification sets: pickles of (images, booleans) with 3 images for 2 pairs, and with images
+  // that are no images; an identity list naming someone absent.
+  const verification = new URL('../fixtures/verification/', import.meta.url);
+  for (const name of ['short.bin', 'labels-400.bin'])
+    await copyFile(new URL(name, verification), join(work, name));
+  await writeFile(join(work, 'people-absent.txt'), '2\nperson0\t20\nNobody_Here\t3\n');
 
   // A finished training run, and its checkpoint as a model.
   const run = await runBct(

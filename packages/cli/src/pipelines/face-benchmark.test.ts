@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuiltIsCurrent } from '../testing/built-cli.js';
+import { FACES_SKIP_REASON, findFaces, REPOSITORY_ROOT } from '../testing/faces.js';
+import { FACE_BENCHMARK_METHODS } from './face-benchmark.js';
+
+// `pnpm bench faces --preset lfw-smoke`: the real-face benchmark's whole pipeline (packing,
+// old model, features, denoising, prototypes, every method, evaluation, table, plot) in minutes.
+const faces = findFaces();
+let work: string;
+const run = (cache: string, results: string) =>
+  promisify(execFile)(
+    process.execPath,
+    [
+      join(REPOSITORY_ROOT, 'tooling', 'bench', 'index.mjs'),
+      'faces',
+      '--preset',
+      'lfw-smoke',
+      '--seeds',
+      '1',
+      '--lfw',
+      join(faces!, 'lfw'),
+      '--cache',
+      cache,
+      '--results',
+      results,
+    ],
+    { cwd: REPOSITORY_ROOT, maxBuffer: 64 * 1024 * 1024 },
+  );
+
+beforeAll(async () => {
+  if (faces === undefined) return;
+  await assertBuiltIsCurrent();
+  work = await mkdtemp(join(tmpdir(), 'bctkit-face-bench-'));
+});
+afterAll(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe.skipIf(faces === undefined)('pnpm bench faces --preset lfw-smoke', () => {
+  it('runs every method end to end, writes every file, and reuses finished runs', {
+    timeout: 900_000,
+  }, async () => {
+    const cache = join(work, 'cache');
+    const results = join(work, 'results');
+    const first = await run(cache, results);
+    expect(await readdir(results)).toEqual(['lfw-smoke.json', 'lfw-smoke.md', 'lfw-smoke.svg']);
+    const seed = await readdir(join(cache, 'seed-1'));
+    for (const method of [...FACE_BENCHMARK_METHODS, 'old'])
+      expect(seed).toContain(`${method}.json`);
+    expect(seed).toEqual(
+      expect.arrayContaining(['old-features.npy', 'credible.npy', 'prototypes.npy']),
+    );
+    const summary = JSON.parse(await readFile(join(results, 'lfw-smoke.json'), 'utf8'));
+    // one old / old row, and self and cross for each method
+    expect(summary.rows).toHaveLength(1 + 2 * FACE_BENCHMARK_METHODS.length);
+    for (const row of summary.rows) {
+      for (const figure of ['accuracy', 'top1', 'top5', 'mapAtR'])
+        expect(row[figure].mean).toBeGreaterThanOrEqual(0);
+      expect(row.seeds).toEqual([1]);
+    }
+    expect(first.stdout).toMatch(/\| mixbct \| cross \|/);
+    expect(await readFile(join(results, 'lfw-smoke.svg'), 'utf8')).toMatch(/^<svg/);
+    // A second run finds every (seed, method) done and trains nothing.
+    const second = await run(cache, results);
+    expect(second.stderr).not.toMatch(/training/);
+    expect(JSON.parse(await readFile(join(results, 'lfw-smoke.json'), 'utf8')).rows).toEqual(
+      summary.rows,
+    );
+  });
+});
+
+it.skipIf(faces !== undefined)(FACES_SKIP_REASON, () => {});
