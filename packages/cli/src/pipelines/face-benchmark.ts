@@ -50,6 +50,8 @@ export interface FaceBenchmarkPreset {
   readonly newHead: Readonly<Record<string, unknown> & { type: string }>;
   readonly oldEpochs: number;
   readonly newEpochs: number;
+  /** Start every new model from the old model's backbone weights (`init`) instead of at random. */
+  readonly initFromOld: boolean;
   readonly batchSize: number;
   readonly learningRate: number;
   /** Options per method (besides `type`), the same for every seed. */
@@ -376,6 +378,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
         const seconds = await runModel(`new-${method}`, {
           ...base(seed),
           loss: { type: method, ...(preset.methodOptions[method] ?? {}) },
+          ...(preset.initFromOld ? { init: checkpointOf('old') } : {}),
           ...(method === 'none' ? {} : methodInputs(method, files)),
         });
         log(`seed ${seed}: evaluating ${method}...`);

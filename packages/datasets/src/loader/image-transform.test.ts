@@ -77,7 +77,9 @@ describe('decodeImage', () => {
   });
 
   it('rejects other data', () => {
-    expect(() => decodeImage(new Uint8Array([1, 2, 3]))).toThrow('not a JPEG, PNG, PGM or PPM image');
+    expect(() => decodeImage(new Uint8Array([1, 2, 3]))).toThrow(
+      'not a JPEG, PNG, PGM or PPM image',
+    );
     expect(() => decodeImage(new Uint8Array([0xff, 0xd8, 0, 0]))).toThrow();
   });
 
