@@ -149,6 +149,21 @@ const smokeTests = {
         compute: (embeddings, labels) => head.loss(embeddings, labels) });`,
     what: 'the ./test entry runs the conformance suite on ArcFace',
   },
+  '@bctkit/adapters': {
+    install: ['@tensorflow/tfjs-backend-cpu@4.22.0'],
+    code: `
+      import { useBackend } from '@bctkit/tensor-ops';
+      import { applyAdapter, fitAdapter, parseAdapter, serializeAdapter } from '@bctkit/adapters';
+      await useBackend('cpu');
+      // Old rows are the new ones with two columns swapped: Procrustes finds that swap.
+      const fresh = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i * i + 1));
+      const old = fresh.map((_, i) => fresh[i % 2 === 0 ? i + 1 : i - 1]);
+      const adapter = await fitAdapter({ from: { data: fresh, rows: 20, cols: 2 }, to: { data: old, rows: 20, cols: 2 } }, { method: 'procrustes' });
+      const w = parseAdapter(serializeAdapter(adapter), 'a.json').parameters.w.data;
+      if (Math.abs(w[1] - 1) > 1e-5 || Math.abs(w[2] - 1) > 1e-5) throw new Error('not the swap: ' + [...w]);
+      if (applyAdapter(adapter, { data: fresh, rows: 20, cols: 2 }).cols !== 2) throw new Error('apply');`,
+    what: 'fits, serialises and applies a Procrustes adapter',
+  },
   '@bctkit/metrics': {
     install: [],
     code: `

@@ -111,6 +111,7 @@ const categoryTitles = {
   backbones: 'Backbones',
   sources: 'Dataset sources',
   presets: 'Scenario presets',
+  adapters: 'Adapters',
 };
 const categoryNouns = {
   losses: 'compatibility loss',
@@ -118,6 +119,7 @@ const categoryNouns = {
   backbones: 'backbone',
   sources: 'dataset source',
   presets: 'scenario preset',
+  adapters: 'adapter method',
 };
 const componentSidebar = [];
 for (const category of COMPONENT_CATEGORIES) {

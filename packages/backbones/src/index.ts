@@ -30,6 +30,7 @@ export {
   loadExternalModel,
 } from './external/external-model.js';
 export { fileHandler } from './external/file-handler.js';
+export { repairFusedReluBeforePrelu } from './external/prelu-repair.js';
 export {
   type ExtractedFeatures,
   type ExtractOptions,

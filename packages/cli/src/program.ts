@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdaptCommands } from './commands/adapt.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIo): Command {
   registerListCommand(program, io);
   registerTrainingCommands(program, io);
   registerFeatureCommands(program, io);
+  registerAdaptCommands(program, io);
   registerScaleCommands(program, io, createProgram);
   registerDemoCommand(program, io);
   return program;

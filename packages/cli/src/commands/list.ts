@@ -1,7 +1,8 @@
+import { adapters } from '@bctkit/adapters';
 import { backbones } from '@bctkit/backbones';
 import { sources } from '@bctkit/datasets';
 import { compatibilityLosses, heads } from '@bctkit/losses';
-import type { Registry, RegistryEntry } from '@bctkit/tensor-ops';
+import { Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { type ConfigField, configFields } from '../config-fields.js';
@@ -25,18 +26,26 @@ export interface ListedComponent {
 
 type Spec = RegistryEntry & { configSchema: z.ZodType; needs?: readonly string[] };
 
+/** The adapter methods as listed components: their options are their config (no `type`). */
+function adapterListing(): Registry<Spec> {
+  const listing = new Registry<Spec>('adapter');
+  for (const spec of adapters.list()) listing.register({ ...spec, configSchema: spec.options });
+  return listing;
+}
+
 const CATEGORIES: Record<string, () => Registry<Spec>> = {
   losses: () => compatibilityLosses as unknown as Registry<Spec>,
   heads: () => heads as unknown as Registry<Spec>,
   backbones: () => backbones as unknown as Registry<Spec>,
   sources: () => sources as unknown as Registry<Spec>,
   presets: () => scenarios as unknown as Registry<Spec>,
+  adapters: adapterListing,
 };
 
 /** The registry categories `bct list` knows. */
 export const COMPONENT_CATEGORIES: readonly string[] = Object.keys(CATEGORIES);
 
-/** The registered components of a category (`losses`, `heads`, `backbones`, `sources`, `presets`). */
+/** The registered components of a category (`adapters`, `losses`, `heads`, `backbones`, `sources`, `presets`). */
 export function listComponents(category: string): ListedComponent[] {
   const registry = CATEGORIES[category];
   if (registry === undefined)
@@ -47,7 +56,7 @@ export function listComponents(category: string): ListedComponent[] {
   return registry()
     .list()
     .map((spec) => {
-      const parsed = spec.configSchema.safeParse({ type: spec.id });
+      const parsed = spec.configSchema.safeParse(category === 'adapters' ? {} : { type: spec.id });
       return {
         id: spec.id,
         aliases: spec.aliases ?? [],

@@ -16,16 +16,16 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateInferenceBackend } from '../backend.js';
+import { activateBackend, activateInferenceBackend } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
 import { claimOutputs, writeDirectoryAtomic } from '../outputs.js';
-import { embedImages } from '../pipelines/embed-images.js';
-import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
-import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
+import { describeAdapter } from './adapt.js';
+import { addAdapterOptions, crossInputs, readCrossAdapter } from './cross-adapter.js';
 import { dataArgument } from './data-argument.js';
+import { embedWithModel } from './embed-with-model.js';
 
 /** The open-set FPIRs reported for a set of a few thousand images. */
 export const RETRIEVAL_FPIRS = [1e-2, 1e-1] as const;
@@ -152,7 +152,7 @@ async function readLabelsFile(path: string, rows: number): Promise<Int32Array> {
 
 /** Registers `bct eval retrieval` under `bct eval`. */
 export function registerRetrievalCommand(evaluate: Command, io: CliIo): void {
-  evaluate
+  const command = evaluate
     .command('retrieval')
     .description(
       'retrieval and open-set 1:N on your own labelled images: top-1 / top-5, mAP@R, TPIR at FPIR; self, cross and old tests, with a compatibility report',
@@ -171,125 +171,121 @@ export function registerRetrievalCommand(evaluate: Command, io: CliIo): void {
     .option('--no-flip', 'embed each image only, without its mirror image')
     .option('--backend <name>', 'tfjs backend', 'auto')
     .option('--json', 'print the results as JSON')
-    .option('--force', 'replace an existing report')
-    .action(
-      async (options: {
-        data?: string;
-        model?: string;
-        oldModel?: string;
-        features?: string;
-        oldFeatures?: string;
-        labels?: string;
-        report?: string;
-        batchSize: number;
-        flip: boolean;
-        backend: string;
-        json?: boolean;
-        force?: boolean;
-      }) => {
-        for (const [model, features, flag] of [
-          [options.model, options.features, '--model'],
-          [options.oldModel, options.oldFeatures, '--old-model'],
-        ] as const) {
-          if (model !== undefined && features !== undefined)
-            throw new UsageError(flag, `give ${flag} or its features file, not both`);
-        }
-        if (options.model === undefined && options.features === undefined)
-          throw new UsageError(
-            '--model',
-            'give the new model (--model) or its features (--features)',
-          );
-        const needsImages = options.model !== undefined || options.oldModel !== undefined;
-        if (options.data === undefined && (needsImages || options.labels === undefined))
-          throw new UsageError(
-            '--data',
-            'give the labelled images (--data), or --labels with features files',
-          );
-        if (options.report !== undefined)
-          await claimOutputs([options.report], { force: options.force ?? false });
-        let source: DatasetSource | undefined;
-        try {
-          if (options.data !== undefined)
-            source = await openSource(await dataArgument('--data', options.data), '--data');
-          const labels =
-            source !== undefined
-              ? await source.labels()
-              : await readLabelsFile(options.labels!, (await readNpy(options.features!)).rows);
-          const given = async (path: string | undefined, flag: string) => {
-            if (path === undefined) return undefined;
-            const features = await readNpy(path);
-            if (features.rows !== labels.length)
-              throw new ShapeMismatchError(
-                `${path} (${flag}) has ${features.rows} rows for ${labels.length} images`,
-              );
-            return features;
-          };
-          const givenNew = await given(options.features, '--features');
-          const givenOld = await given(options.oldFeatures, '--old-features');
-          if (needsImages)
-            await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
-          const embed = async (path: string, label: string) => {
-            const extractor = await loadFeatureExtractor(path);
-            try {
-              const progress = createProgress(io, `${label} features`, 'images');
-              const features = await embedImages(extractor, source!, {
-                batchSize: options.batchSize,
-                flip: options.flip,
-                onProgress: (done, total) => progress.update(done, total),
-                onConvert: (from, to) =>
-                  io.stderr(
-                    `${label}: images are ${from.join('x')}, the model takes ${to.join('x')}: converted\n`,
-                  ),
-              });
-              progress.finish();
-              return features;
-            } finally {
-              extractor.dispose();
-            }
-          };
-          const fresh =
-            options.model !== undefined ? await embed(options.model, 'new model') : givenNew!;
-          const old =
-            options.oldModel !== undefined ? await embed(options.oldModel, 'old model') : givenOld;
-          const tests: Record<string, RetrievalTest> = {
-            self: retrievalTest(fresh, fresh, labels),
-          };
-          if (old !== undefined) {
-            if (old.cols === fresh.cols) tests.cross = retrievalTest(fresh, old, labels);
-            else
-              io.stderr(
-                `cross-test skipped: the new embeddings have ${fresh.cols} values and the old ${old.cols}\n`,
-              );
-            tests.old = retrievalTest(old, old, labels);
-          }
-          const classes = new Set(labels).size;
-          const title = `${options.data ?? options.features}: ${labels.length} images of ${classes} identities; leave-one-out retrieval (%), open-set 1:N (half the identities enrolled, one image each)`;
-          if (options.report !== undefined) {
-            const closed = (test: RetrievalTest | undefined) =>
-              test === undefined
-                ? undefined
-                : { top: test.top, mapAtR: test.mapAtR, queriesWithRelevant: labels.length };
-            const report: CompatibilityReport = buildRetrievalReport(
-              {
-                self: closed(tests.self)!,
-                ...(tests.cross === undefined ? {} : { cross: closed(tests.cross)! }),
-                ...(tests.old === undefined ? {} : { old: closed(tests.old)! }),
-              },
-              { title },
+    .option('--force', 'replace an existing report');
+  addAdapterOptions(command).action(
+    async (options: {
+      adapter?: string;
+      adapterSide?: string;
+      data?: string;
+      model?: string;
+      oldModel?: string;
+      features?: string;
+      oldFeatures?: string;
+      labels?: string;
+      report?: string;
+      batchSize: number;
+      flip: boolean;
+      backend: string;
+      json?: boolean;
+      force?: boolean;
+    }) => {
+      for (const [model, features, flag] of [
+        [options.model, options.features, '--model'],
+        [options.oldModel, options.oldFeatures, '--old-model'],
+      ] as const) {
+        if (model !== undefined && features !== undefined)
+          throw new UsageError(flag, `give ${flag} or its features file, not both`);
+      }
+      if (options.model === undefined && options.features === undefined)
+        throw new UsageError(
+          '--model',
+          'give the new model (--model) or its features (--features)',
+        );
+      const needsImages = options.model !== undefined || options.oldModel !== undefined;
+      if (options.data === undefined && (needsImages || options.labels === undefined))
+        throw new UsageError(
+          '--data',
+          'give the labelled images (--data), or --labels with features files',
+        );
+      if (options.report !== undefined)
+        await claimOutputs([options.report], { force: options.force ?? false });
+      let source: DatasetSource | undefined;
+      try {
+        if (options.data !== undefined)
+          source = await openSource(await dataArgument('--data', options.data), '--data');
+        const labels =
+          source !== undefined
+            ? await source.labels()
+            : await readLabelsFile(options.labels!, (await readNpy(options.features!)).rows);
+        const given = async (path: string | undefined, flag: string) => {
+          if (path === undefined) return undefined;
+          const features = await readNpy(path);
+          if (features.rows !== labels.length)
+            throw new ShapeMismatchError(
+              `${path} (${flag}) has ${features.rows} rows for ${labels.length} images`,
             );
-            await writeDirectoryAtomic(options.report, (temporary) =>
-              writeCompatibilityReport(temporary, report),
+          return features;
+        };
+        const givenNew = await given(options.features, '--features');
+        const givenOld = await given(options.oldFeatures, '--old-features');
+        const cross = await readCrossAdapter(options.adapter, options.adapterSide);
+        // Features alone still need a backend: the rankings are computed with tfjs.
+        if (needsImages)
+          await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
+        else await activateBackend({ ...io, stderr: () => {} }, options.backend, 'inference');
+        const embed = (path: string, label: string) =>
+          embedWithModel(io, path, label, source!, {
+            batchSize: options.batchSize,
+            flip: options.flip,
+          });
+        const fresh =
+          options.model !== undefined ? await embed(options.model, 'new model') : givenNew!;
+        const old =
+          options.oldModel !== undefined ? await embed(options.oldModel, 'old model') : givenOld;
+        // The adapter is checked against the features before any test runs.
+        const crossed = old === undefined ? undefined : crossInputs(cross, fresh, old);
+        const tests: Record<string, RetrievalTest> = {
+          self: retrievalTest(fresh, fresh, labels),
+        };
+        if (old !== undefined && crossed !== undefined) {
+          const { query, gallery } = crossed;
+          if (query.cols === gallery.cols) tests.cross = retrievalTest(query, gallery, labels);
+          else
+            io.stderr(
+              `cross-test skipped: the new embeddings have ${query.cols} values and the old ${gallery.cols}; fit an adapter (bct adapt fit) and pass --adapter\n`,
             );
-            io.stderr(`report: ${options.report}\n`);
-          }
-          io.stdout(
-            options.json
-              ? `${JSON.stringify({ data: options.data ?? options.features, images: labels.length, identities: classes, tests }, null, 2)}\n`
-              : formatRetrieval(title, tests),
-          );
-        } finally {
-          await source?.close();
+          if (cross !== undefined)
+            io.stderr(`cross-test through the ${describeAdapter(cross.adapter)}: ${cross.path}\n`);
+          tests.old = retrievalTest(old, old, labels);
         }
-      },
-    );
+        const classes = new Set(labels).size;
+        const title = `${options.data ?? options.features}: ${labels.length} images of ${classes} identities; leave-one-out retrieval (%), open-set 1:N (half the identities enrolled, one image each)`;
+        if (options.report !== undefined) {
+          const closed = (test: RetrievalTest | undefined) =>
+            test === undefined
+              ? undefined
+              : { top: test.top, mapAtR: test.mapAtR, queriesWithRelevant: labels.length };
+          const report: CompatibilityReport = buildRetrievalReport(
+            {
+              self: closed(tests.self)!,
+              ...(tests.cross === undefined ? {} : { cross: closed(tests.cross)! }),
+              ...(tests.old === undefined ? {} : { old: closed(tests.old)! }),
+            },
+            { title },
+          );
+          await writeDirectoryAtomic(options.report, (temporary) =>
+            writeCompatibilityReport(temporary, report),
+          );
+          io.stderr(`report: ${options.report}\n`);
+        }
+        io.stdout(
+          options.json
+            ? `${JSON.stringify({ data: options.data ?? options.features, images: labels.length, identities: classes, tests }, null, 2)}\n`
+            : formatRetrieval(title, tests),
+        );
+      } finally {
+        await source?.close();
+      }
+    },
+  );
 }

@@ -22,10 +22,16 @@ import { activateInferenceBackend } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
-import { type EncodedImages, embedImages, encodedImageSource } from '../pipelines/embed-images.js';
-import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
-import { createProgress } from '../progress.js';
+import { type EncodedImages, encodedImageSource } from '../pipelines/embed-images.js';
 import { formatTable } from '../table.js';
+import { describeAdapter } from './adapt.js';
+import {
+  addAdapterOptions,
+  type CrossAdapter,
+  crossInputs,
+  readCrossAdapter,
+} from './cross-adapter.js';
+import { embedWithModel } from './embed-with-model.js';
 
 /** A verification set: its images in pair order (2k, 2k+1 form pair k) and its labels. */
 export interface PairSet {
@@ -144,6 +150,8 @@ export interface VerificationSummary {
   /** The accuracy's candidate thresholds: insightface's 0.01 grid, or every distance (fine). */
   readonly thresholds: 'insightface' | 'fine';
   readonly tests: Record<string, VerificationTest>;
+  /** The adapter the cross-test went through (`--adapter`), described in one line. */
+  readonly adapter?: string;
 }
 
 /** One test's figures: accuracy (10-fold mean), its standard deviation, TAR at FAR, AUC. */
@@ -173,6 +181,7 @@ export function verificationTests(
   features: HostMatrix | undefined,
   oldFeatures: HostMatrix | undefined,
   evaluation: PairEvaluationOptions,
+  adapter?: CrossAdapter,
 ): { tests: Record<string, VerificationTest>; skipped?: string } {
   const tests: Record<string, VerificationTest> = {};
   const fresh = features === undefined ? undefined : splitPairs(features);
@@ -180,13 +189,16 @@ export function verificationTests(
   if (fresh !== undefined)
     tests.self = summarise(evaluatePairs(fresh[0], fresh[1], sameIdentity, evaluation));
   let skipped: string | undefined;
-  if (fresh !== undefined && old !== undefined) {
-    if (fresh[0].cols === old[0].cols)
-      tests.cross = summarise(evaluatePairs(fresh[0], old[1], sameIdentity, evaluation));
+  if (features !== undefined && oldFeatures !== undefined) {
+    const { query, gallery } = crossInputs(adapter, features, oldFeatures);
+    if (query.cols === gallery.cols)
+      tests.cross = summarise(
+        evaluatePairs(splitPairs(query)[0], splitPairs(gallery)[1], sameIdentity, evaluation),
+      );
     else
       skipped =
-        `cross-test skipped: the new embeddings have ${fresh[0].cols} values and the old ${old[0].cols}; ` +
-        'train the new model with the old embeddingDim, or map one space onto the other';
+        `cross-test skipped: the new embeddings have ${query.cols} values and the old ${gallery.cols}; ` +
+        'train the new model with the old embeddingDim, or fit an adapter (bct adapt fit) and pass --adapter';
   }
   if (old !== undefined)
     tests.old = summarise(evaluatePairs(old[0], old[1], sameIdentity, evaluation));
@@ -213,6 +225,7 @@ export function formatVerification(summary: VerificationSummary): string {
     `${summary.set}: ${summary.pairs} pairs, ${summary.folds}-fold accuracy${summary.thresholds === 'fine' ? ' (fine thresholds)' : ''} and TAR (%)${summary.flip ? ', flip-test' : ''}`,
     ...formatTable(header, rows),
   ];
+  if (summary.adapter !== undefined) lines.push(`cross-test through the ${summary.adapter}`);
   const { cross, old } = summary.tests;
   if (cross !== undefined && old !== undefined) {
     const compatible = cross.accuracy > old.accuracy;
@@ -234,7 +247,7 @@ async function readPairFeatures(path: string, images: number, flag: string): Pro
 
 /** Registers `bct eval verification` under `bct eval`. */
 export function registerVerificationCommand(evaluate: Command, io: CliIo): void {
-  evaluate
+  const command = evaluate
     .command('verification')
     .description(
       'verification on an insightface .bin set (LFW, CFP-FP, AgeDB-30) or an LFW pair list: 10-fold accuracy, TAR at FAR, AUC; self, cross and old tests',
@@ -256,120 +269,111 @@ export function registerVerificationCommand(evaluate: Command, io: CliIo): void 
     .option('--no-flip', 'embed each image only, without its mirror image')
     .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
     .option('--backend <name>', 'tfjs backend', 'auto')
-    .option('--json', 'print the results as JSON')
-    .action(
-      async (options: {
-        bin?: string;
-        pairs?: string;
-        images?: string;
-        skipMissing?: boolean;
-        model?: string;
-        oldModel?: string;
-        features?: string;
-        oldFeatures?: string;
-        folds: number;
-        thresholds: string;
-        flip: boolean;
-        batchSize: number;
-        backend: string;
-        json?: boolean;
-      }) => {
-        if (options.thresholds !== 'insightface' && options.thresholds !== 'fine')
-          throw new UsageError(
-            '--thresholds',
-            `expected insightface or fine, got '${options.thresholds}'`,
-          );
-        const thresholds = options.thresholds;
-        if ((options.bin === undefined) === (options.pairs === undefined))
-          throw new UsageError(
-            '--bin',
-            'give a verification set: --bin <file>, or --pairs <file> with --images <dir>',
-          );
-        if (options.pairs !== undefined && options.images === undefined)
-          throw new UsageError('--images', '--pairs needs the folder of images: --images <dir>');
-        for (const [model, features, flag] of [
-          [options.model, options.features, '--model'],
-          [options.oldModel, options.oldFeatures, '--old-model'],
-        ] as const) {
-          if (model !== undefined && features !== undefined)
-            throw new UsageError(flag, `give ${flag} or its features file, not both`);
-        }
-        if (
-          options.model === undefined &&
-          options.features === undefined &&
-          options.oldModel === undefined &&
-          options.oldFeatures === undefined
-        )
-          throw new UsageError(
-            '--model',
-            'give a model (--model, --old-model) or features (--features, --old-features)',
-          );
-        const set =
-          options.bin !== undefined
-            ? await openBinPairSet(options.bin)
-            : await openListPairSet(options.pairs!, options.images!, {
-                skipMissing: options.skipMissing ?? false,
-              });
-        if ('skipped' in set && (set.skipped as number) > 0)
-          io.stderr(`${set.skipped} pair(s) left out: an image file is missing\n`);
-        const images = set.images.count;
-        // Features files are checked before any model runs.
-        const given = {
-          features:
-            options.features === undefined
-              ? undefined
-              : await readPairFeatures(options.features, images, '--features'),
-          old:
-            options.oldFeatures === undefined
-              ? undefined
-              : await readPairFeatures(options.oldFeatures, images, '--old-features'),
-        };
-        const needsModel = options.model !== undefined || options.oldModel !== undefined;
-        if (needsModel)
-          await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
-        const embed = async (path: string, label: string) => {
-          const extractor = await loadFeatureExtractor(path);
-          try {
-            const progress = createProgress(io, `${label} features`, 'images');
-            const features = await embedImages(
-              extractor,
-              encodedImageSource('verification', set.images),
-              {
-                batchSize: options.batchSize,
-                flip: options.flip,
-                onProgress: (done, total) => progress.update(done, total),
-                onConvert: (from, to) =>
-                  io.stderr(
-                    `${label}: images are ${from.join('x')}, the model takes ${to.join('x')}: converted\n`,
-                  ),
-              },
-            );
-            progress.finish();
-            return features;
-          } finally {
-            extractor.dispose();
-          }
-        };
-        const features =
-          options.model !== undefined ? await embed(options.model, 'new model') : given.features;
-        const oldFeatures =
-          options.oldModel !== undefined ? await embed(options.oldModel, 'old model') : given.old;
-        const { tests, skipped } = verificationTests(set.sameIdentity, features, oldFeatures, {
-          folds: options.folds,
-          thresholds,
-        });
-        if (skipped !== undefined) io.stderr(`${skipped}\n`);
-        const summary: VerificationSummary = {
-          set: set.name,
-          pairs: set.sameIdentity.length,
-          flip: needsModel ? options.flip : false,
-          folds: options.folds,
-          thresholds,
-          tests,
-        };
-        io.stdout(
-          options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatVerification(summary),
+    .option('--json', 'print the results as JSON');
+  addAdapterOptions(command).action(
+    async (options: {
+      adapter?: string;
+      adapterSide?: string;
+      bin?: string;
+      pairs?: string;
+      images?: string;
+      skipMissing?: boolean;
+      model?: string;
+      oldModel?: string;
+      features?: string;
+      oldFeatures?: string;
+      folds: number;
+      thresholds: string;
+      flip: boolean;
+      batchSize: number;
+      backend: string;
+      json?: boolean;
+    }) => {
+      if (options.thresholds !== 'insightface' && options.thresholds !== 'fine')
+        throw new UsageError(
+          '--thresholds',
+          `expected insightface or fine, got '${options.thresholds}'`,
         );
-      },
-    );
+      const thresholds = options.thresholds;
+      if ((options.bin === undefined) === (options.pairs === undefined))
+        throw new UsageError(
+          '--bin',
+          'give a verification set: --bin <file>, or --pairs <file> with --images <dir>',
+        );
+      if (options.pairs !== undefined && options.images === undefined)
+        throw new UsageError('--images', '--pairs needs the folder of images: --images <dir>');
+      for (const [model, features, flag] of [
+        [options.model, options.features, '--model'],
+        [options.oldModel, options.oldFeatures, '--old-model'],
+      ] as const) {
+        if (model !== undefined && features !== undefined)
+          throw new UsageError(flag, `give ${flag} or its features file, not both`);
+      }
+      if (
+        options.model === undefined &&
+        options.features === undefined &&
+        options.oldModel === undefined &&
+        options.oldFeatures === undefined
+      )
+        throw new UsageError(
+          '--model',
+          'give a model (--model, --old-model) or features (--features, --old-features)',
+        );
+      const set =
+        options.bin !== undefined
+          ? await openBinPairSet(options.bin)
+          : await openListPairSet(options.pairs!, options.images!, {
+              skipMissing: options.skipMissing ?? false,
+            });
+      if ('skipped' in set && (set.skipped as number) > 0)
+        io.stderr(`${set.skipped} pair(s) left out: an image file is missing\n`);
+      const images = set.images.count;
+      // Features files are checked before any model runs.
+      const given = {
+        features:
+          options.features === undefined
+            ? undefined
+            : await readPairFeatures(options.features, images, '--features'),
+        old:
+          options.oldFeatures === undefined
+            ? undefined
+            : await readPairFeatures(options.oldFeatures, images, '--old-features'),
+      };
+      const cross = await readCrossAdapter(options.adapter, options.adapterSide);
+      const needsModel = options.model !== undefined || options.oldModel !== undefined;
+      if (needsModel)
+        await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
+      const embed = (path: string, label: string) =>
+        embedWithModel(io, path, label, encodedImageSource('verification', set.images), {
+          batchSize: options.batchSize,
+          flip: options.flip,
+        });
+      const features =
+        options.model !== undefined ? await embed(options.model, 'new model') : given.features;
+      const oldFeatures =
+        options.oldModel !== undefined ? await embed(options.oldModel, 'old model') : given.old;
+      const { tests, skipped } = verificationTests(
+        set.sameIdentity,
+        features,
+        oldFeatures,
+        { folds: options.folds, thresholds },
+        cross,
+      );
+      if (skipped !== undefined) io.stderr(`${skipped}\n`);
+      const summary: VerificationSummary = {
+        set: set.name,
+        pairs: set.sameIdentity.length,
+        flip: needsModel ? options.flip : false,
+        folds: options.folds,
+        thresholds,
+        tests,
+        ...(cross === undefined
+          ? {}
+          : { adapter: `${describeAdapter(cross.adapter)}: ${cross.path}` }),
+      };
+      io.stdout(
+        options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatVerification(summary),
+      );
+    },
+  );
 }

@@ -1,7 +1,8 @@
 import { copyFile, mkdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fitAdapter, serializeAdapter, writeAdapter } from '@bctkit/adapters';
 import { encodePng, openSource, packSource } from '@bctkit/datasets';
-import { writeNpy } from '@bctkit/tensor-ops';
+import { createRandom, writeNpy } from '@bctkit/tensor-ops';
 import { runBct } from '../testing/run-bct.js';
 
 /** 3 classes of 4 images, 16x16 grey: the data every fixture below describes. */
@@ -105,6 +106,27 @@ export async function writeBadInputFixtures(work: string): Promise<void> {
     [3, DIM],
   );
   await npy(join(work, 'protos-wide.npy'), matrix(3, DIM + 1), [3, DIM + 1]);
+
+  // Adapters: a full-rank pair of feature files (feat.npy spans only 2 of its 4 dimensions),
+  // an adapter fitted on them (5 -> 4), a file that is not an adapter and a damaged one.
+  const random = createRandom(7);
+  const normal = (rows: number, cols: number) =>
+    Float32Array.from({ length: rows * cols }, () => random.nextNormal());
+  const pairedWide = normal(ROWS, DIM + 1);
+  const pairedNarrow = normal(ROWS, DIM);
+  await npy(join(work, 'paired-wide.npy'), pairedWide, [ROWS, DIM + 1]);
+  await npy(join(work, 'paired.npy'), pairedNarrow, [ROWS, DIM]);
+  const adapter = await fitAdapter(
+    {
+      from: { data: pairedWide, rows: ROWS, cols: DIM + 1 },
+      to: { data: pairedNarrow, rows: ROWS, cols: DIM },
+    },
+    { method: 'procrustes' },
+  );
+  await writeAdapter(join(work, 'adapter.json'), adapter);
+  const damaged = JSON.parse(serializeAdapter(adapter));
+  damaged.parameters.w.base64 = damaged.parameters.w.base64.slice(0, 8);
+  await writeFile(join(work, 'adapter-damaged.json'), JSON.stringify(damaged));
 
   const json = (name: string, value: unknown) =>
     writeFile(join(work, name), `${JSON.stringify(value, null, 2)}\n`);

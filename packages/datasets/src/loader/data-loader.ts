@@ -109,7 +109,7 @@ export async function createDataLoader(
     throw new InvalidConfigError('workers', `expected a whole number, got ${workers}`);
   if (source.size === 0) throw new InvalidConfigError('source', 'the dataset is empty');
   const first = (await source.read(0)).image;
-  const firstPixels = first.kind === 'encoded' ? decodeImage(first.bytes) : first;
+  const firstPixels = first.kind === 'encoded' ? decodeFirst(source, first.bytes) : first;
   const channels = options.channels ?? firstPixels.channels;
   const { size } = options;
   if (
@@ -240,4 +240,19 @@ export async function createDataLoader(
     },
     close: () => pool.close(),
   };
+}
+
+/** Decodes the first image (it fixes the batch shape), with the same located error as a batch's. */
+function decodeFirst(source: DatasetSource, bytes: Uint8Array): ReturnType<typeof decodeImage> {
+  try {
+    return decodeImage(bytes);
+  } catch (error) {
+    const where = source.locate?.(0);
+    throw new DatasetFormatError(
+      where?.file ?? source.type,
+      where?.offset,
+      `image at dataset index 0: cannot decode the image: ${error instanceof Error ? error.message : String(error)}`,
+      { record: where?.record ?? 0 },
+    );
+  }
 }
