@@ -2,6 +2,7 @@
 // `pnpm bench <name> [--json]`: runs a benchmark against the built packages.
 const benchmarks = {
   backbone: () => import('./backbone.mjs'),
+  adapters: () => import('./adapters.mjs'),
   faces: () => import('./faces.mjs'),
   ijbc: () => import('./ijbc.mjs'),
   loader: () => import('./loader.mjs'),

@@ -34,7 +34,8 @@ const allowed: Record<string, string[]> = {
   losses: ['tensor-ops'],
   datasets: ['tensor-ops', 'jpeg-turbo'],
   metrics: ['tensor-ops'],
-  cli: ['tensor-ops', 'backbones', 'losses', 'datasets', 'metrics'],
+  adapters: ['tensor-ops'],
+  cli: ['tensor-ops', 'backbones', 'losses', 'datasets', 'metrics', 'adapters'],
   'jpeg-turbo': [],
   'tensor-ops-native': [],
 };

@@ -52,7 +52,7 @@ export function serializeAdapter(adapter: FittedAdapter): string {
 /**
  * Reads an adapter back from its JSON text, checking format, version, method and every
  * parameter's size. `file` names it in errors.
- * @throws {@link DatasetFormatError} naming `file` when anything does not fit.
+ * @throws {@link @bctkit/tensor-ops!DatasetFormatError} naming `file` when anything does not fit.
  */
 export function parseAdapter(text: string, file: string): FittedAdapter {
   let json: unknown;

@@ -66,7 +66,7 @@ export function firstZeroRow(matrix: HostMatrix): number {
 /**
  * Checks that `features` (and `side`) fit `adapter` and returns the rows as the map takes them:
  * normalised when the adapter was fitted on normalised rows, side columns appended.
- * @throws {@link ShapeMismatchError} naming `what` for a wrong width or a missing side input.
+ * @throws {@link @bctkit/tensor-ops!ShapeMismatchError} naming `what` for a wrong width or a missing side input.
  */
 export function adapterInput(
   adapter: FittedAdapter,

@@ -68,8 +68,8 @@ function sha256(matrices: readonly HostMatrix[]): string {
 
 /**
  * Fits an adapter from paired features of the same images (any two widths).
- * @throws {@link ShapeMismatchError} for different row counts, side information the method does
- *   not take, or a rank-deficient fit; {@link DatasetFormatError} for a NaN, infinite or zero row;
+ * @throws {@link @bctkit/tensor-ops!ShapeMismatchError} for different row counts, side information the method does
+ *   not take, or a rank-deficient fit; {@link @bctkit/tensor-ops!DatasetFormatError} for a NaN, infinite or zero row;
  *   {@link @bctkit/tensor-ops!InvalidConfigError} for bad options;
  *   {@link @bctkit/tensor-ops!UnknownComponentError} for an unknown method.
  */
@@ -128,7 +128,7 @@ export async function fitAdapter(
 /**
  * Maps features with a fitted adapter: `[rows, fromDim]` (plus side information when it takes
  * some) to `[rows, toDim]`.
- * @throws {@link ShapeMismatchError} naming `what` when the widths do not fit the adapter.
+ * @throws {@link @bctkit/tensor-ops!ShapeMismatchError} naming `what` when the widths do not fit the adapter.
  */
 export function applyAdapter(
   adapter: FittedAdapter,

@@ -1,3 +1,10 @@
+/**
+ * Maps between embedding spaces for model upgrades without backfill: adapters fitted from
+ * features of the same images in two spaces (any widths), applied to new queries or to an old
+ * gallery, and their files.
+ * @packageDocumentation
+ * @module @bctkit/adapters
+ */
 export {
   type AdapterParameter,
   type AdapterRole,

@@ -60,7 +60,19 @@ export {
   type VerificationResult,
 } from './ijbc/evaluate-verification.js';
 export { IJBC_META_FILES, type IjbcMeta, parsePairFile, readIjbcMeta } from './ijbc/read-meta.js';
-export { metricBarsSpec, rocChartSpec } from './plots/charts.js';
+export {
+  type CompatibilityMatrix,
+  compatibilityMatrix,
+  type GenerationCriterion,
+  type MatrixMetric,
+  retrievalMatrix,
+} from './matrix/compatibility-matrix.js';
+export {
+  formatMatrixMarkdown,
+  type MatrixFiles,
+  writeMatrixReport,
+} from './matrix/write-matrix.js';
+export { matrixHeatmapSpec, metricBarsSpec, rocChartSpec } from './plots/charts.js';
 export { renderSvg, svgToPng } from './plots/render.js';
 export {
   type RetrievalOptions,

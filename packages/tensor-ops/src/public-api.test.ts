@@ -59,6 +59,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'TrainingDivergedError',
         'assertFiniteRows',
         'ensureBackend',
+        'failureReason',
         'findSystemError',
         'hasBackend',
         'removeStalePartials',

@@ -37,7 +37,7 @@ export async function readCrossAdapter(
 /**
  * The cross-test's inputs: new-model features as queries, old-model features as gallery, with the
  * adapter applied on the side it was fitted for.
- * @throws {@link ShapeMismatchError} naming the adapter file when the widths do not fit it.
+ * @throws {@link @bctkit/tensor-ops!ShapeMismatchError} naming the adapter file when the widths do not fit it.
  */
 export function crossInputs(
   cross: CrossAdapter | undefined,

@@ -24,6 +24,7 @@ import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { zeroRowsWarning } from '../zero-rows.js';
 import { registerIjbcEmbedCommand } from './ijbc-embed.js';
+import { registerMatrixCommand } from './matrix.js';
 import { registerRetrievalCommand } from './retrieval.js';
 import { registerVerificationCommand } from './verification.js';
 
@@ -71,6 +72,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
   registerIjbcEmbedCommand(evaluate, io);
   registerVerificationCommand(evaluate, io);
   registerRetrievalCommand(evaluate, io);
+  registerMatrixCommand(evaluate, io);
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')

@@ -137,7 +137,7 @@ export function formatRetrieval(
 }
 
 /** Reads a labels file: one whole number >= 0 per line. */
-async function readLabelsFile(path: string, rows: number): Promise<Int32Array> {
+export async function readLabelsFile(path: string, rows: number): Promise<Int32Array> {
   const lines = (await readFileOrFail(path, 'the labels')).toString('utf8').trim().split('\n');
   const labels = Int32Array.from(lines, (line, index) => {
     const label = Number(line);
@@ -208,7 +208,7 @@ export function registerRetrievalCommand(evaluate: Command, io: CliIo): void {
           'give the labelled images (--data), or --labels with features files',
         );
       if (options.report !== undefined)
-        await claimOutputs([options.report], { force: options.force ?? false });
+        await claimOutputs([options.report], { force: options.force ?? false, option: '--report' });
       let source: DatasetSource | undefined;
       try {
         if (options.data !== undefined)

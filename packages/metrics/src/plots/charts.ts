@@ -78,3 +78,39 @@ export function metricBarsSpec(
     },
   };
 }
+
+/** Vega-Lite spec of a compatibility matrix: a heat map, query model down, gallery model across. */
+export function matrixHeatmapSpec(
+  names: readonly string[],
+  values: readonly (readonly (number | null)[])[],
+  title: string,
+): TopLevelSpec {
+  const cells = values.flatMap((row, i) =>
+    row.flatMap((value, j) =>
+      value === null
+        ? []
+        : [{ query: names[i]!, gallery: names[j]!, value, label: (100 * value).toFixed(1) }],
+    ),
+  );
+  const order = [...names];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: Math.max(160, 60 * names.length),
+    height: Math.max(160, 60 * names.length),
+    data: { values: cells },
+    encoding: {
+      x: { field: 'gallery', type: 'ordinal', sort: order, title: 'gallery model' },
+      y: { field: 'query', type: 'ordinal', sort: order, title: 'query model' },
+    },
+    layer: [
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: 'value', type: 'quantitative', title: null, scale: { scheme: 'blues' } },
+        },
+      },
+      { mark: { type: 'text', fontSize: 12 }, encoding: { text: { field: 'label' } } },
+    ],
+  };
+}
