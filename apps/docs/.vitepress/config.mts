@@ -42,6 +42,7 @@ export default defineConfig({
           { text: 'Choosing a method', link: '/guide/choosing-a-method' },
           { text: 'Adapters between spaces', link: '/guide/adapters' },
           { text: 'Several model generations', link: '/guide/generations' },
+          { text: 'Partial backfill', link: '/guide/backfill' },
           { text: 'Choosing a backend', link: '/guide/choosing-a-backend' },
           { text: 'Scale out', link: '/guide/scale-out' },
           { text: 'Evaluating on IJB-C', link: '/guide/evaluation' },

@@ -9,6 +9,19 @@
  */
 
 export {
+  BACKFILL_POLICIES,
+  type BackfillCurve,
+  type BackfillPoint,
+  type BackfillPolicy,
+  backfillCurve,
+  backfillOrder,
+} from './backfill/backfill.js';
+export {
+  type BackfillFiles,
+  formatBackfillMarkdown,
+  writeBackfillReport,
+} from './backfill/write-backfill.js';
+export {
   buildIjbcReport,
   buildRetrievalReport,
   type CompatibilityReport,
@@ -72,7 +85,12 @@ export {
   type MatrixFiles,
   writeMatrixReport,
 } from './matrix/write-matrix.js';
-export { matrixHeatmapSpec, metricBarsSpec, rocChartSpec } from './plots/charts.js';
+export {
+  backfillChartSpec,
+  matrixHeatmapSpec,
+  metricBarsSpec,
+  rocChartSpec,
+} from './plots/charts.js';
 export { renderSvg, svgToPng } from './plots/render.js';
 export {
   type RetrievalOptions,

@@ -23,6 +23,7 @@ import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
 import { createProgress } from '../progress.js';
 import { formatTable } from '../table.js';
 import { zeroRowsWarning } from '../zero-rows.js';
+import { registerBackfillCommand } from './backfill.js';
 import { registerIjbcEmbedCommand } from './ijbc-embed.js';
 import { registerMatrixCommand } from './matrix.js';
 import { registerRetrievalCommand } from './retrieval.js';
@@ -73,6 +74,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
   registerVerificationCommand(evaluate, io);
   registerRetrievalCommand(evaluate, io);
   registerMatrixCommand(evaluate, io);
+  registerBackfillCommand(evaluate, io);
   evaluate
     .command('ijbc')
     .description('IJB-C 1:1 TAR at FAR from image features, as insightface evaluates it')

@@ -114,3 +114,35 @@ export function matrixHeatmapSpec(
     ],
   };
 }
+
+/** Vega-Lite spec of backfill curves: top-1 against the share of the gallery re-embedded. */
+export function backfillChartSpec(
+  curves: readonly { policy: string; points: readonly { fraction: number; top1: number }[] }[],
+  title: string,
+): TopLevelSpec {
+  const values = curves.flatMap((curve) =>
+    curve.points.map((point) => ({
+      policy: curve.policy,
+      fraction: point.fraction,
+      top1: point.top1,
+    })),
+  );
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title,
+    width: 420,
+    height: 280,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: {
+        field: 'fraction',
+        type: 'quantitative',
+        title: 'share of the gallery backfilled',
+        axis: { format: '%' },
+      },
+      y: { field: 'top1', type: 'quantitative', title: 'top-1', scale: { zero: false } },
+      color: { field: 'policy', type: 'nominal', title: null, legend: { orient: 'bottom-right' } },
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import {
+  BACKFILL_POLICIES,
+  type BackfillCurve,
+  type BackfillPolicy,
+  backfillCurve,
+  backfillOrder,
+  formatBackfillMarkdown,
+  writeBackfillReport,
+} from '@bctkit/metrics';
+import { readNpy, ShapeMismatchError } from '@bctkit/tensor-ops';
+import type { Command } from 'commander';
+import { activateBackend } from '../backend.js';
+import { UsageError } from '../errors/usage-error.js';
+import type { CliIo } from '../io.js';
+import { positiveInteger, wholeNumber } from '../option-parsers.js';
+import { claimOutputs, writeDirectoryAtomic } from '../outputs.js';
+import { readLabelsFile } from './retrieval.js';
+
+/** Registers `bct eval backfill` under `bct eval`. */
+export function registerBackfillCommand(evaluate: Command, io: CliIo): void {
+  evaluate
+    .command('backfill')
+    .description(
+      'partial backfill: new queries against a gallery re-embedded a share at a time, in the order of each policy; the cross-test as a curve from 0% to 100% backfilled',
+    )
+    .requiredOption('--features <npy>', "the new model's features of the labelled images")
+    .requiredOption(
+      '--old-features <npy>',
+      "the old model's features of the same images (same width; map with bct adapt apply first otherwise)",
+    )
+    .requiredOption('--labels <file>', 'one label per image (e.g. from bct extract)')
+    .option(
+      '--policy <list>',
+      `orderings, comma-separated: ${BACKFILL_POLICIES.join(', ')}`,
+      BACKFILL_POLICIES.join(','),
+    )
+    .option(
+      '--steps <n>',
+      'points between 0% and 100% (default 10 steps: 0, 10, ..., 100%)',
+      positiveInteger(),
+      10,
+    )
+    .option('--seed <n>', 'seed of the random and class orders', wholeNumber(), 1)
+    .option('--report <dir>', 'write backfill.json, backfill.md and the curves (SVG, PNG) here')
+    .option('--json', 'print the curves as JSON')
+    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--force', 'replace an existing report')
+    .action(
+      async (options: {
+        features: string;
+        oldFeatures: string;
+        labels: string;
+        policy: string;
+        steps: number;
+        seed: number;
+        report?: string;
+        json?: boolean;
+        backend: string;
+        force?: boolean;
+      }) => {
+        const policies = options.policy.split(',').map((policy) => policy.trim());
+        for (const policy of policies)
+          if (!BACKFILL_POLICIES.includes(policy as BackfillPolicy))
+            throw new UsageError(
+              '--policy',
+              `unknown policy '${policy}': one of ${BACKFILL_POLICIES.join(', ')}`,
+            );
+        if (options.report !== undefined)
+          await claimOutputs([options.report], {
+            force: options.force ?? false,
+            option: '--report',
+          });
+        const fresh = await readNpy(options.features);
+        const old = await readNpy(options.oldFeatures);
+        if (old.rows !== fresh.rows)
+          throw new ShapeMismatchError(
+            `${options.oldFeatures} has ${old.rows} rows, ${options.features} ${fresh.rows}: one row per image of the same set`,
+          );
+        if (old.cols !== fresh.cols)
+          throw new ShapeMismatchError(
+            `${options.oldFeatures} is ${old.cols} wide and ${options.features} ${fresh.cols}: map one space onto the other first (bct adapt fit, bct adapt apply)`,
+          );
+        const labels = await readLabelsFile(options.labels, fresh.rows);
+        await activateBackend({ ...io, stderr: () => {} }, options.backend, 'inference');
+        const fractions = Array.from({ length: options.steps + 1 }, (_, k) => k / options.steps);
+        const curves: BackfillCurve[] = policies.map((policy) =>
+          backfillCurve(
+            fresh,
+            old,
+            labels,
+            backfillOrder(policy as BackfillPolicy, old, labels, options.seed),
+            { fractions, policy },
+          ),
+        );
+        if (options.report !== undefined) {
+          await writeDirectoryAtomic(options.report, (temporary) =>
+            writeBackfillReport(temporary, curves),
+          );
+          io.stderr(`report: ${options.report}\n`);
+        }
+        io.stdout(
+          options.json ? `${JSON.stringify(curves, null, 2)}\n` : formatBackfillMarkdown(curves),
+        );
+      },
+    );
+}

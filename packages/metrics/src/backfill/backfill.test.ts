@@ -1,0 +1,78 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHostMatrix } from '@bctkit/tensor-ops';
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import reference from '../fixtures/backfill.json' with { type: 'json' };
+import { backfillCurve, backfillOrder } from './backfill.js';
+import { writeBackfillReport } from './write-backfill.js';
+
+const rows = reference.labels.length;
+const fresh = createHostMatrix(Float32Array.from(reference.new), rows, reference.dim);
+const old = createHostMatrix(Float32Array.from(reference.old), rows, reference.dim);
+
+describe('backfillOrder', () => {
+  it("uncertainty: numpy's order (farthest from the identity's mean old feature first)", () => {
+    expect(Array.from(backfillOrder('uncertainty', old, reference.labels))).toEqual(
+      reference.uncertaintyOrder,
+    );
+  });
+
+  it('random is a seeded permutation; class keeps each identity together', () => {
+    const random = backfillOrder('random', old, reference.labels, 3);
+    expect([...random].sort((a, b) => a - b)).toEqual(Array.from({ length: rows }, (_, i) => i));
+    expect(Array.from(backfillOrder('random', old, reference.labels, 3))).toEqual(
+      Array.from(random),
+    );
+    const byClass = backfillOrder('class', old, reference.labels, 3);
+    const runs = Array.from(byClass, (i) => reference.labels[i]).filter(
+      (label, k, all) => k === 0 || label !== all[k - 1],
+    );
+    expect(runs).toHaveLength(new Set(reference.labels).size);
+  });
+});
+
+describe('backfillCurve', () => {
+  it('matches numpy at every fraction, from the cross-test (0) to the self-test (1)', () => {
+    const before = tf.memory().numTensors;
+    const curve = backfillCurve(fresh, old, reference.labels, reference.uncertaintyOrder, {
+      policy: 'uncertainty',
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    curve.points.forEach((point, k) => {
+      const expected = reference.points[k]!;
+      expect(point.backfilled).toBe(expected.backfilled);
+      expect(point.top1).toBeCloseTo(expected.top1, 12);
+      expect(point.mapAtR).toBeCloseTo(expected.mapAtR, 5);
+    });
+    const mean =
+      reference.points.reduce((sum, point) => sum + point.top1, 0) / reference.points.length;
+    expect(curve.areaTop1).toBeCloseTo(mean, 12);
+  });
+
+  it('refuses different widths and row counts', () => {
+    const narrow = createHostMatrix(old.data.slice(0, rows * 4), rows, 4);
+    expect(() =>
+      backfillCurve(fresh, narrow, reference.labels, reference.uncertaintyOrder),
+    ).toThrow(/8 wide and the old 4/);
+    expect(() =>
+      backfillCurve(fresh, old, reference.labels.slice(1), reference.uncertaintyOrder),
+    ).toThrow(/59 labels/);
+  });
+
+  it('writes the report: JSON, Markdown and the curves as SVG and PNG', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'bctkit-backfill-'));
+    try {
+      const curve = backfillCurve(fresh, old, reference.labels, reference.uncertaintyOrder, {
+        policy: 'uncertainty',
+      });
+      const files = await writeBackfillReport(directory, [curve]);
+      expect(await readFile(files.markdown, 'utf8')).toMatch(/\| 100% \| /);
+      expect(JSON.parse(await readFile(files.json, 'utf8'))[0].policy).toBe('uncertainty');
+      expect((await readFile(files.png)).subarray(1, 4).toString()).toBe('PNG');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
