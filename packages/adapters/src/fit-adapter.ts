@@ -38,6 +38,8 @@ export interface FitAdapterOptions {
   readonly normalize?: boolean;
   /** Progress of network adapters, after each epoch. */
   readonly onEpoch?: (epoch: number, epochs: number, loss: number) => void;
+  /** Notes on the fit, e.g. a Procrustes fit on fewer dimensions than the widths. */
+  readonly onNote?: (message: string) => void;
 }
 
 function checkRows(matrix: HostMatrix, name: string): void {
@@ -118,6 +120,7 @@ export async function fitAdapter(
       : `${names.from} + ${names.side} -> ${names.to}`;
   const parameters = await spec.fit({ from: prepared, to: target, source }, options, {
     ...(how.onEpoch === undefined ? {} : { onEpoch: how.onEpoch }),
+    ...(how.onNote === undefined ? {} : { onNote: how.onNote }),
   });
   const mapped = spec.apply(parameters, prepared);
   let squared = 0;

@@ -16,6 +16,8 @@ export interface AdapterFitData {
 export interface AdapterFitHooks {
   /** After each epoch of a network adapter: epochs done, epochs in all, mean loss. */
   onEpoch?: (epoch: number, epochs: number, loss: number) => void;
+  /** Something the user should know about the fit (e.g. fitted on fewer dimensions). */
+  onNote?: (message: string) => void;
 }
 
 /** A registered adapter method: how to fit it and how to apply what was fitted. */

@@ -56,8 +56,24 @@ describe('procrustes', () => {
         { method: 'procrustes' },
       ),
     ).rejects.toThrow(
-      /a\.npy -> b\.npy: the Procrustes fit is rank-deficient: 3 support rows span 3 of the 8 dimensions/,
+      /a\.npy -> b\.npy: the Procrustes fit is rank-deficient: 3 support rows for the 8 dimensions/,
     );
+  });
+
+  it('fits rows that span fewer dimensions on those only, and says so', async () => {
+    // Rows in the xy-plane of 3-D, turned by 90 degrees in it: (x, y, 0) -> (-y, x, 0). The
+    // partial rotation is exact in the plane and zero on z (hand-derived).
+    const plane = [1, 0, 0, 0.6, 0.8, 0, -0.8, 0.6, 0, 0.28, -0.96, 0];
+    const turned = plane.map((_, i) =>
+      i % 3 === 0 ? -plane[i + 1]! : i % 3 === 1 ? plane[i - 1]! : 0,
+    );
+    const notes: string[] = [];
+    const adapter = await fitAdapter(
+      { from: matrix(plane, 4, 3), to: matrix(turned, 4, 3) },
+      { method: 'procrustes', onNote: (note) => notes.push(note) },
+    );
+    expectAllClose(adapter.parameters.w!.data, [0, 1, 0, -1, 0, 0, 0, 0, 0], { atol: 1e-6 });
+    expect(notes).toEqual([expect.stringMatching(/4 support rows span 2 of the 3 dimensions/)]);
   });
 });
 

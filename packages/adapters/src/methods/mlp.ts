@@ -35,7 +35,7 @@ export const mlp: AdapterSpec<z.output<typeof mlpOptions>> = {
   options: mlpOptions,
   async fit(data, options, hooks) {
     const { from, to } = data;
-    const rotation = await procrustes.fit(data, { rankTolerance: 1e-6 });
+    const rotation = await procrustes.fit(data, { rankTolerance: 1e-6 }, hooks);
     const initial = {
       p: rotation.w!,
       w1: heNormal(options.seed, from.cols, options.hidden),

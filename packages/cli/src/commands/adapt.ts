@@ -132,6 +132,7 @@ export function registerAdaptCommands(program: Command, io: CliIo): void {
             options: parsed,
             normalize: options.normalize,
             ...(options.role === undefined ? {} : { role: options.role }),
+            onNote: (message) => io.stderr(`${spec.id}: ${message}\n`),
             onEpoch: (epoch, epochs, loss) =>
               io.stderr(`${spec.id}: epoch ${epoch}/${epochs}, loss ${loss.toFixed(5)}\n`),
           },

@@ -124,6 +124,8 @@ export async function writeBadInputFixtures(work: string): Promise<void> {
     { method: 'procrustes' },
   );
   await writeAdapter(join(work, 'adapter.json'), adapter);
+  await npy(join(work, 'few-wide.npy'), pairedWide.subarray(0, 3 * (DIM + 1)), [3, DIM + 1]);
+  await npy(join(work, 'few.npy'), pairedNarrow.subarray(0, 3 * DIM), [3, DIM]);
   const damaged = JSON.parse(serializeAdapter(adapter));
   damaged.parameters.w.base64 = damaged.parameters.w.base64.slice(0, 8);
   await writeFile(join(work, 'adapter-damaged.json'), JSON.stringify(damaged));
