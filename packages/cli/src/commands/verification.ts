@@ -18,7 +18,7 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateInferenceBackend } from '../backend.js';
+import { activateBackend, activateInferenceBackend } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -343,6 +343,9 @@ export function registerVerificationCommand(evaluate: Command, io: CliIo): void 
       const needsModel = options.model !== undefined || options.oldModel !== undefined;
       if (needsModel)
         await activateInferenceBackend(io, options.backend, [options.model, options.oldModel]);
+      // An adapter maps features with tfjs, also when no model runs.
+      else if (cross !== undefined)
+        await activateBackend({ ...io, stderr: () => {} }, options.backend, 'inference');
       const embed = (path: string, label: string) =>
         embedWithModel(io, path, label, encodedImageSource('verification', set.images), {
           batchSize: options.batchSize,
