@@ -8,23 +8,13 @@
 // Every step runs the documented `bct` commands (the pair features through the library) and is
 // cached under --cache: a killed run continues where it stopped.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { option, writeAtomic } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
-
-function option(args, name, fallback) {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
-}
-
-function writeAtomic(path, text) {
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
 
 /** Runs the built `bct`, stderr through, and returns stdout. */
 function bct(...args) {

@@ -4,22 +4,12 @@
 // old on held-out identities. Each (seed, method) is cached under --cache, so a killed run
 // continues where it stopped; the table goes to benchmarks/results/<preset>.{json,md,svg}.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { option, writeAtomic } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function option(args, name, fallback) {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
-}
-
-function writeAtomic(path, text) {
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, path);
-}
 
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const std = (values) => {
