@@ -78,6 +78,10 @@ export function adapterInput(
     throw new ShapeMismatchError(
       `${what} are ${features.cols} wide; the ${adapter.method} adapter takes ${adapter.fromDim}`,
     );
+  if (adapter.sideDim === 0 && side !== undefined)
+    throw new ShapeMismatchError(
+      `the ${adapter.method} adapter was fitted without side information; give ${what} alone`,
+    );
   if (adapter.sideDim > 0 && side === undefined)
     throw new ShapeMismatchError(
       `the ${adapter.method} adapter takes ${adapter.sideDim}-wide side information besides ${what}`,

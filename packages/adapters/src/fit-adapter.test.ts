@@ -57,6 +57,7 @@ describe('fitAdapter and applyAdapter', () => {
       /queries\.npy are 10 wide; the affine adapter takes 6/,
     );
     expect(() => applyAdapter(again, y)).toThrow(ShapeMismatchError);
+    expect(() => applyAdapter(again, x, x)).toThrow(/fitted without side information/);
   });
 
   it('refuses a file that is not an adapter, of another version, or damaged', async () => {
