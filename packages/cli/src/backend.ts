@@ -3,6 +3,7 @@ import {
   AUTO_BACKEND_ORDER,
   type BackendInfo,
   type BackendPurpose,
+  cpuKernelStatus,
   createModuleLoader,
   useBackend,
 } from '@bctkit/tensor-ops';
@@ -24,8 +25,23 @@ export async function activateBackend(
     loader: createModuleLoader(import.meta.url),
     purpose,
   });
-  io.stderr(`backend: ${info.backend} (${info.packageName})\n`);
+  io.stderr(`backend: ${info.backend} (${info.packageName})${kernelNote(info)}\n`);
   return info;
+}
+
+/**
+ * On the `cpu` backend, which kernels run: `native (OpenBLAS)`, or JavaScript with the reason and
+ * the one command that enables the native ones (they make training several times faster).
+ */
+export function kernelNote(info: BackendInfo): string {
+  if (info.backend !== 'cpu') return '';
+  const status = cpuKernelStatus();
+  if (status.native.length > 0) return ', kernels: native (OpenBLAS)';
+  const enable =
+    status.enableNative === undefined
+      ? ''
+      : `\n  the native kernels are several times faster; to enable them: ${status.enableNative}`;
+  return `, kernels: JavaScript (${status.nativeUnavailable})${enable}`;
 }
 
 /** Whether `path` names an external model config (a JSON file that is not a bctkit checkpoint). */
@@ -71,3 +87,7 @@ export async function activateInferenceBackend(
   }
   return activateBackend(io, preference, 'inference');
 }
+
+/** Help text of every command's `--backend` option (commander adds the default). */
+export const BACKEND_OPTION_HELP =
+  'tfjs backend: auto (the first installed of tensorflow-gpu, tensorflow, cpu), or one of them, or wasm';

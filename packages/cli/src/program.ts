@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEnvCommand } from './commands/env.js';
 import { registerEvalCommands } from './commands/eval.js';
 import { registerFeatureCommands } from './commands/features.js';
+import { registerInitCommand } from './commands/init.js';
 import { registerListCommand } from './commands/list.js';
 import { registerModelsCommand } from './commands/models.js';
 import { registerScaleCommands } from './commands/scale.js';
@@ -28,6 +29,7 @@ export function createProgram(io: CliIo): Command {
   registerEvalCommands(program, io);
   registerModelsCommand(program, io);
   registerListCommand(program, io);
+  registerInitCommand(program, io);
   registerTrainingCommands(program, io);
   registerFeatureCommands(program, io);
   registerAdaptCommands(program, io);

@@ -7,7 +7,12 @@ export type NativeKernelStatus =
       /** Threads OpenBLAS uses (its default: every core; `OPENBLAS_NUM_THREADS` sets it). */
       readonly threads: number;
     }
-  | { readonly available: false; readonly reason: string };
+  | {
+      readonly available: false;
+      readonly reason: string;
+      /** The command that builds the add-on again (after installing what `reason` names). */
+      readonly rebuild: string;
+    };
 
 /** The state of the add-on in this process. */
 export const nativeKernels: NativeKernelStatus;

@@ -24,7 +24,7 @@ function preferSleepingThreads() {
 
 function loadBinding() {
   if (!existsSync(binaryPath)) {
-    let reason = 'not built (run: npm rebuild @bctkit/tensor-ops-native)';
+    let reason = 'not built (its install script did not run)';
     try {
       const status = JSON.parse(readFileSync(join(packageRoot, 'build', 'status.json'), 'utf8'));
       if (status.reason) reason = status.reason;
@@ -45,7 +45,11 @@ const { binding, reason } = loadBinding();
 
 export const nativeKernels = binding
   ? { available: true, library: 'OpenBLAS', threads: binding.threads() }
-  : { available: false, reason };
+  : {
+      available: false,
+      reason,
+      rebuild: `node ${JSON.stringify(join(packageRoot, 'scripts', 'build.mjs'))}`,
+    };
 
 function required() {
   if (!binding) throw new Error(`the native kernels are unavailable: ${reason}`);

@@ -9,7 +9,7 @@ import {
 } from '@bctkit/adapters';
 import { type HostMatrix, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import { type Command, Option } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, wholeNumber } from '../option-parsers.js';
@@ -92,7 +92,7 @@ export function registerAdaptCommands(program: Command, io: CliIo): void {
     .option('--epochs <n>', 'mlp / fct: passes over the rows', positiveInteger())
     .option('--seed <n>', 'mlp / fct: seed of the weights and the row order', wholeNumber())
     .option('--options <json>', 'any method option as JSON, e.g. {"learningRate": 0.003}')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace an existing adapter file')
     .action(
       async (
@@ -158,7 +158,7 @@ export function registerAdaptCommands(program: Command, io: CliIo): void {
       '--side <npy>',
       'side-information features of the same images, for an adapter fitted with them',
     )
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace existing outputs')
     .action(
       async (options: {

@@ -9,7 +9,7 @@ import {
 } from '@bctkit/metrics';
 import { readNpy, ShapeMismatchError } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, wholeNumber } from '../option-parsers.js';
@@ -36,14 +36,14 @@ export function registerBackfillCommand(evaluate: Command, io: CliIo): void {
     )
     .option(
       '--steps <n>',
-      'points between 0% and 100% (default 10 steps: 0, 10, ..., 100%)',
+      'steps between 0% and 100% (10: 0, 10, ..., 100%)',
       positiveInteger(),
       10,
     )
     .option('--seed <n>', 'seed of the random and class orders', wholeNumber(), 1)
     .option('--report <dir>', 'write backfill.json, backfill.md and the curves (SVG, PNG) here')
     .option('--json', 'print the curves as JSON')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace an existing report')
     .action(
       async (options: {

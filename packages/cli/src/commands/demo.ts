@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
 import { claimOutputs } from '../outputs.js';
@@ -60,7 +60,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     .option('--out <dir>', 'where data, runs, features and reports go', 'bct-demo')
     .option('--force', 'run again in an existing --out folder, replacing what the demo wrote')
     .option('--json', 'print the results as JSON')
-    .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .action(
       async (options: {
         method: string;

@@ -1,5 +1,6 @@
 import type { DatasetSource } from '@bctkit/datasets';
 import type { HostMatrix } from '@bctkit/tensor-ops';
+import { describeConversion } from '../image-conversion.js';
 import type { CliIo } from '../io.js';
 import { embedImages } from '../pipelines/embed-images.js';
 import { loadFeatureExtractor } from '../pipelines/load-extractor.js';
@@ -24,10 +25,7 @@ export async function embedWithModel(
       batchSize: options.batchSize,
       flip: options.flip,
       onProgress: (done, total) => progress.update(done, total),
-      onConvert: (from, to) =>
-        io.stderr(
-          `${label}: images are ${from.join('x')}, the model takes ${to.join('x')}: converted\n`,
-        ),
+      onConvert: (from, to) => io.stderr(`${label}: ${describeConversion(from, to)}\n`),
     });
     progress.finish();
     return features;

@@ -10,6 +10,7 @@ import {
   useBackend,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
+import { BACKEND_OPTION_HELP } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { VERSION } from '../version.js';
 
@@ -76,6 +77,8 @@ export function formatEnvironment(report: EnvironmentReport): string {
       ? `native (OpenBLAS): ${kernels.native.join(', ')}`
       : `JavaScript (native add-on unavailable: ${kernels.nativeUnavailable})`,
   ]);
+  if (kernels.native.length === 0 && kernels.enableNative !== undefined)
+    rows.push(['  enable', kernels.enableNative]);
   for (const pkg of runtime.packages) {
     rows.push(['package', `${pkg.name} ${pkg.installed ? pkg.version : '(not installed)'}`]);
   }
@@ -90,11 +93,7 @@ export function registerEnvCommand(program: Command, io: CliIo): void {
     .description(
       'show the chosen tfjs backend, Node, CPUs and which optional packages are installed',
     )
-    .option(
-      '--backend <name>',
-      'backend to try: auto, tensorflow-gpu, tensorflow, cpu or wasm',
-      'auto',
-    )
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--json', 'print one JSON object instead of a table')
     .action(async (options: { backend: string; json?: boolean }) => {
       const report = await collectEnvironment(options.backend);

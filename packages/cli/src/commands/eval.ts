@@ -13,7 +13,7 @@ import {
 } from '@bctkit/metrics';
 import { type HostMatrix, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -115,7 +115,7 @@ export function registerEvalCommands(program: Command, io: CliIo): void {
     )
     .option('--json', 'print one JSON object')
     .option('--force', 'replace an existing --report or --save-features folder')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .action(
       async (options: {
         force?: boolean;

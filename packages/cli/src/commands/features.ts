@@ -8,7 +8,8 @@ import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datase
 import { classPrototypes, denoiseCredible } from '@bctkit/losses';
 import { InvalidConfigError, readFileOrFail, writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateInferenceBackend } from '../backend.js';
+import { activateInferenceBackend, BACKEND_OPTION_HELP } from '../backend.js';
+import { describeConversion } from '../image-conversion.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger, unitInterval } from '../option-parsers.js';
 import { claimOutputs } from '../outputs.js';
@@ -61,13 +62,8 @@ async function extractAll(
     size: [height, width],
   });
   try {
-    const [sourceHeight, sourceWidth, sourceChannels] = loader.sourceShape;
-    if (sourceHeight !== height || sourceWidth !== width || sourceChannels !== channels) {
-      io.stderr(
-        `extract: images are ${sourceHeight}x${sourceWidth}x${sourceChannels}, the model takes ` +
-          `${height}x${width}x${channels}: converted (antialiased bilinear resize, ITU-R 601 grey)\n`,
-      );
-    }
+    const conversion = describeConversion(loader.sourceShape, extractor.inputShape);
+    if (conversion !== undefined) io.stderr(`extract: ${conversion}\n`);
     const progress = createProgress(io, 'extract', 'images');
     const features = await extractFeatures(extractor, loader.batches(0), {
       flip: options.flip ?? false,
@@ -97,8 +93,8 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
       '--shard <i/N>',
       'extract only shard i of N (contiguous rows, whole batches); merge with bct merge',
     )
-    .option('--batch-size <n>', 'images per batch (default 128)', positiveInteger(), 128)
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--batch-size <n>', 'images per batch', positiveInteger(), 128)
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace existing outputs')
     .action(
       async (options: {
@@ -188,7 +184,7 @@ export function registerFeatureCommands(program: Command, io: CliIo): void {
       '--out <npy>',
       'credible flags, [N] float32 0/1 ([rows of the shard] with --shard)',
     )
-    .option('--ratio <T>', 'keep ratio (default 0.9)', unitInterval(), 0.9)
+    .option('--ratio <T>', 'keep ratio', unitInterval(), 0.9)
     .option(
       '--shard <i/N>',
       'decide only the classes of shard i of N (whole classes); merge with bct merge',

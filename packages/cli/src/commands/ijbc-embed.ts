@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { readIjbcMeta } from '@bctkit/metrics';
 import { writeNpy } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
 import { claimOutputs } from '../outputs.js';
@@ -26,9 +26,9 @@ export function registerIjbcEmbedCommand(evaluate: Command, io: CliIo): void {
       '--shard <i/N>',
       'embed only shard i of N (contiguous rows, whole batches); merge with bct merge',
     )
-    .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
+    .option('--batch-size <n>', 'images per batch', positiveInteger(), 64)
     .option('--no-flip', 'embed the crop only, without its mirror image')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace existing outputs')
     .action(
       async (options: {

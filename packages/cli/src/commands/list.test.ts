@@ -35,6 +35,10 @@ describe('bct list', () => {
     for (const heading of ['losses:', 'heads:', 'backbones:', 'sources:'])
       expect(stdout).toContain(heading);
     expect(stdout).toMatch(/arcface\s+arc\s+\{"scale":64,"margin":0.5/);
+    // Left-aligned columns, no padding at the ends of lines: the defaults of \`none\` are \`{}\`
+    // right after its (empty) aliases column.
+    expect(stdout).toMatch(/^none {2,}\{\}$/m);
+    for (const line of stdout.split('\n')) expect(line).toBe(line.trimEnd());
     const bad = await bct('list', 'optimisers');
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/unknown category 'optimisers'/);

@@ -90,7 +90,10 @@ export function registerListCommand(program: Command, io: CliIo): void {
           const shown = item.defaults === null ? '(required fields)' : JSON.stringify(defaults);
           return [item.id, item.aliases.join(', '), shown];
         });
-        return [`${name}:`, ...formatTable(['id', 'aliases', 'defaults'], rows)].join('\n');
+        return [
+          `${name}:`,
+          ...formatTable(['id', 'aliases', 'defaults'], rows, ['left', 'left', 'left']),
+        ].join('\n');
       });
       io.stdout(`${blocks.join('\n\n')}\n`);
     });

@@ -6,7 +6,7 @@ import {
 } from '@bctkit/metrics';
 import { type HostMatrix, readNpy, ShapeMismatchError } from '@bctkit/tensor-ops';
 import { type Command, Option } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { claimOutputs, writeDirectoryAtomic } from '../outputs.js';
@@ -34,7 +34,7 @@ export function registerMatrixCommand(evaluate: Command, io: CliIo): void {
     )
     .option('--report <dir>', 'write matrix.json, matrix.md and the heat map (SVG, PNG) here')
     .option('--json', 'print the matrix as JSON')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--force', 'replace an existing report')
     .action(
       async (options: {

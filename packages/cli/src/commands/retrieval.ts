@@ -16,7 +16,7 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend, activateInferenceBackend } from '../backend.js';
+import { activateBackend, activateInferenceBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -167,9 +167,9 @@ export function registerRetrievalCommand(evaluate: Command, io: CliIo): void {
     .option('--old-features <npy>', "the old model's features of the images")
     .option('--labels <file>', 'with features only: one label per line (e.g. from bct extract)')
     .option('--report <dir>', 'write the compatibility report (HTML, Markdown, JSON, plots) here')
-    .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
+    .option('--batch-size <n>', 'images per batch', positiveInteger(), 64)
     .option('--no-flip', 'embed each image only, without its mirror image')
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--json', 'print the results as JSON')
     .option('--force', 'replace an existing report');
   addAdapterOptions(command).action(

@@ -81,7 +81,7 @@ export function registerScaleCommands(
     )
     .option('--redis <url>', 'Redis URL (default $BCT_REDIS_URL or redis://127.0.0.1:6379)')
     .option('--queue <name>', 'BullMQ queue name', 'bct')
-    .option('--concurrency <n>', 'shards at once (default 1)', positiveInteger(), 1)
+    .option('--concurrency <n>', 'shards at once', positiveInteger(), 1)
     .option(
       '--lock-duration <ms>',
       'how soon (ms) other workers take over the shards of a worker that died (default 30000)',

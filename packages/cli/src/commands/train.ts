@@ -1,8 +1,9 @@
 import { parseConfig } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend } from '../backend.js';
+import { activateBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import { ExitRequest } from '../exit-request.js';
+import { describeConversion } from '../image-conversion.js';
 import type { CliIo } from '../io.js';
 import { scenarioConfig } from '../presets/scenarios.js';
 import { readTrainConfig, train } from '../training/train.js';
@@ -71,7 +72,19 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
     .requiredOption('--out <dir>', 'run directory: checkpoint/ and train.jsonl')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'replace a run already in --out (its checkpoint and logs)')
-    .option('--backend <name>', 'tfjs backend (default auto)', 'auto')
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'A starter config for a folder of images (one sub-folder per class), commented:',
+        '  bct init --data my-images --out old.yaml',
+        '  bct train --config old.yaml --out runs/old',
+        'Every config field, with its default: docs page guide/training.md ("The config");',
+        'components and their options: bct list.',
+        '',
+      ].join('\n'),
+    )
     .action(
       async (options: {
         config?: string;
@@ -144,6 +157,12 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
             resume: options.resume ?? false,
             force: options.force ?? false,
             signal: stop.signal,
+            onData: ({ images, classes, sourceShape, inputShape }) => {
+              const conversion = describeConversion(sourceShape, inputShape);
+              io.stderr(
+                `train: ${images} images of ${classes} classes${conversion === undefined ? '' : `; ${conversion}`}\n`,
+              );
+            },
             onStep: (report) => {
               if (Date.now() - lastPrint < 1000 && report.step !== report.totalSteps) return;
               lastPrint = Date.now();

@@ -105,7 +105,9 @@ describe('bct eval verification', () => {
       '--json',
     );
     expect(run.code).toBe(0);
-    expect(run.stderr).toMatch(/images are 30x40x3, the model takes 16x16x3: converted/);
+    expect(run.stderr).toMatch(
+      /images are 30x40 RGB \(the first one\), the model takes 16x16 RGB: resized \(antialiased bilinear/,
+    );
     const summary = JSON.parse(run.stdout);
     expect(summary.flip).toBe(true);
     // The same model as new and old: the cross-test is the self-test.

@@ -18,7 +18,7 @@ import {
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import type { Command } from 'commander';
-import { activateBackend, activateInferenceBackend } from '../backend.js';
+import { activateBackend, activateInferenceBackend, BACKEND_OPTION_HELP } from '../backend.js';
 import { UsageError } from '../errors/usage-error.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../option-parsers.js';
@@ -260,15 +260,15 @@ export function registerVerificationCommand(evaluate: Command, io: CliIo): void 
     .option('--old-model <path>', 'the old model: checkpoint directory or external model config')
     .option('--features <npy>', "the new model's features of the set's images, in pair order")
     .option('--old-features <npy>', "the old model's features of the set's images, in pair order")
-    .option('--folds <n>', 'folds of the accuracy (default 10)', positiveInteger(), 10)
+    .option('--folds <n>', 'folds of the accuracy', positiveInteger(), 10)
     .option(
       '--thresholds <grid>',
       'accuracy thresholds: insightface (its 0.01 grid) or fine (every distance; for embeddings whose distances are all tiny)',
       'insightface',
     )
     .option('--no-flip', 'embed each image only, without its mirror image')
-    .option('--batch-size <n>', 'images per batch (default 64)', positiveInteger(), 64)
-    .option('--backend <name>', 'tfjs backend', 'auto')
+    .option('--batch-size <n>', 'images per batch', positiveInteger(), 64)
+    .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
     .option('--json', 'print the results as JSON');
   addAdapterOptions(command).action(
     async (options: {

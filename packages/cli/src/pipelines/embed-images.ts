@@ -36,7 +36,10 @@ export interface EmbedImagesOptions {
   /** Called after each batch with the images done so far. */
   readonly onProgress?: (done: number, total: number) => void;
   /** Told once when the images are converted to the model's input (size or colour). */
-  readonly onConvert?: (from: readonly number[], to: readonly number[]) => void;
+  readonly onConvert?: (
+    from: readonly [number, number, 1 | 3],
+    to: readonly [number, number, 1 | 3],
+  ) => void;
 }
 
 /**

@@ -49,6 +49,19 @@ export interface StepReport {
   readonly imagesPerSecond: number;
 }
 
+/** What {@link train} reports about its data before the first step. */
+export interface DataReport {
+  readonly images: number;
+  readonly classes: number;
+  /** `[height, width, channels]` of the dataset's first image. */
+  readonly sourceShape: readonly [number, number, 1 | 3];
+  /**
+   * `[height, width, channels]` the backbone takes: images of another size are resized to it
+   * (antialiased bilinear, as Pillow's `BILINEAR`), RGB turned grey (ITU-R 601) or grey repeated.
+   */
+  readonly inputShape: readonly [number, number, 1 | 3];
+}
+
 /** Options of {@link train}. */
 export interface TrainOptions {
   /** Run directory: `checkpoint/`, `train.jsonl` and `tensorboard/` go here. */
@@ -61,6 +74,8 @@ export interface TrainOptions {
    */
   readonly force?: boolean;
   readonly onStep?: (report: StepReport) => void;
+  /** Told once, before the first step, what the data is and how its images are converted. */
+  readonly onData?: (report: DataReport) => void;
   /** Stop after this many steps of this invocation (for tests and time-boxed runs). */
   readonly maxSteps?: number;
   /**
@@ -113,6 +128,8 @@ async function embedInOrder(
     shuffle: false,
     flip: false,
     workers: 0,
+    size: [backbone.inputShape[0], backbone.inputShape[1]],
+    channels: backbone.inputShape[2],
   });
   try {
     const features = await extractFeatures(backbone, loader.batches(0), { total: source.size });
@@ -333,6 +350,15 @@ async function trainOn(
     flip: config.flip,
     seed: config.seed,
     ...(config.workers === undefined ? {} : { workers: config.workers }),
+    // Images of another size or colour than the backbone takes are converted to its input.
+    size: [backbone.inputShape[0], backbone.inputShape[1]],
+    channels: backbone.inputShape[2],
+  });
+  options.onData?.({
+    images: source.size,
+    classes: numClasses,
+    sourceShape: loader.sourceShape,
+    inputShape: loader.imageShape,
   });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;

@@ -47,6 +47,11 @@ export interface CpuKernelStatus {
   readonly javascript: readonly string[];
   /** Why no kernel is native, when none is. */
   readonly nativeUnavailable?: string;
+  /**
+   * When no kernel is native: the one shell command that makes the native kernels available
+   * (e.g. install OpenBLAS's headers and build the add-on again), if bctkit knows one.
+   */
+  readonly enableNative?: string;
 }
 
 /** The replacements for one implementation of the element-wise functions. */
@@ -130,7 +135,7 @@ export function uninstallCpuKernels(): void {
 
 /** The kernels bctkit has replaced on the `cpu` backend, native or JavaScript. */
 export function cpuKernelStatus(): CpuKernelStatus {
-  const { reason } = nativeAddOn();
+  const { reason, enable } = nativeAddOn();
   const nativeNames = installed.native ? installed.names : [];
   return {
     native: [...nativeNames],
@@ -139,6 +144,7 @@ export function cpuKernelStatus(): CpuKernelStatus {
       ? {
           nativeUnavailable:
             reason ?? 'switched off, or the cpu backend is not active (installCpuKernels)',
+          ...(enable === undefined ? {} : { enableNative: enable }),
         }
       : {}),
   };

@@ -15,23 +15,37 @@ import { type CpuBackendLike, floatValues, withFallback } from './cpu-backend.js
 /** The add-on's functions (the optional package `@bctkit/tensor-ops-native`). */
 type NativeModule = typeof import('@bctkit/tensor-ops-native');
 
-async function loadAddOn(): Promise<{ module?: NativeModule; reason?: string }> {
+/** The add-on, or why it is unavailable and the one command that makes it available. */
+export interface AddOnState {
+  readonly module?: NativeModule;
+  readonly reason?: string;
+  readonly enable?: string;
+}
+
+async function loadAddOn(): Promise<AddOnState> {
   try {
     const module = await import('@bctkit/tensor-ops-native');
-    return module.nativeKernels.available
-      ? { module }
-      : { reason: `@bctkit/tensor-ops-native: ${module.nativeKernels.reason}` };
+    const status = module.nativeKernels;
+    if (status.available) return { module };
+    const needsOpenBlas = /libopenblas-dev/.test(status.reason);
+    return {
+      reason: `@bctkit/tensor-ops-native: ${status.reason}`,
+      enable: `${needsOpenBlas ? 'apt-get install libopenblas-dev && ' : ''}${status.rebuild}`,
+    };
   } catch {
-    return { reason: 'the optional package @bctkit/tensor-ops-native is not installed' };
+    return {
+      reason: 'the optional package @bctkit/tensor-ops-native is not installed',
+      enable: 'apt-get install libopenblas-dev && npm install @bctkit/tensor-ops-native',
+    };
   }
 }
 
 const addOn = await loadAddOn();
 
 /** The add-on when it is installed, built and not switched off by `BCTKIT_NATIVE_KERNELS=0`. */
-export function nativeAddOn(): { module?: NativeModule; reason?: string } {
+export function nativeAddOn(): AddOnState {
   if (process.env.BCTKIT_NATIVE_KERNELS === '0') {
-    return { reason: 'BCTKIT_NATIVE_KERNELS=0 is set' };
+    return { reason: 'BCTKIT_NATIVE_KERNELS=0 is set', enable: 'unset BCTKIT_NATIVE_KERNELS' };
   }
   return addOn;
 }
