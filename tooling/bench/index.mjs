@@ -4,6 +4,7 @@ const benchmarks = {
   backbone: () => import('./backbone.mjs'),
   adapters: () => import('./adapters.mjs'),
   faces: () => import('./faces.mjs'),
+  growth: () => import('./growth.mjs'),
   ijbc: () => import('./ijbc.mjs'),
   loader: () => import('./loader.mjs'),
   'train-step': () => import('./train-step.mjs'),

@@ -71,6 +71,7 @@ export default defineConfig({
           { text: 'LCE', link: '/methods/lce' },
           { text: 'AdvBCT', link: '/methods/advbct' },
           { text: 'NCCL', link: '/methods/nccl' },
+          { text: 'BT²', link: '/methods/bt2' },
         ],
       },
       {

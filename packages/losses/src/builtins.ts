@@ -1,6 +1,7 @@
 import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import { z } from 'zod';
 import { type AdvBctContext, advBctConfigSchema, createAdvBctLoss } from './compat/advbct.js';
+import { type Bt2Context, bt2ConfigSchema, createBt2Loss } from './compat/bt2.js';
 import { type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
 import type { CompatibilityLoss } from './compat/compatibility-loss.js';
 import { createL2Loss, l2ConfigSchema, weakenedL2ConfigSchema } from './compat/l2.js';
@@ -10,6 +11,7 @@ import { createNcclLoss, ncclConfigSchema } from './compat/nccl.js';
 import { createNoCompatibility } from './compat/none.js';
 import { createUniBctLoss, uniBctConfigSchema } from './compat/unibct.js';
 import { type ClassificationHead, MarginHead } from './heads/margin-head.js';
+import { SimplexHead } from './heads/simplex-head.js';
 import { SoftmaxHead } from './heads/softmax-head.js';
 
 /** What every head needs besides its config. */
@@ -29,6 +31,20 @@ export interface HeadSpec extends RegistryEntry {
 }
 
 const sampleRate = z.number().gt(0).max(1).default(1);
+
+/** Config of the `dsimplex` head ({@link SimplexHead}). */
+const simplexConfigSchema = z.strictObject({
+  type: z.literal('dsimplex'),
+  /**
+   * Vertices of the simplex (default: the classes): the same count for every generation, at
+   * least the number of classes of the largest, at most embeddingDim + 1.
+   */
+  vertices: z.number().int().min(2).optional(),
+  /** Multiplies the logits. Default 1. */
+  scale: z.number().positive().default(1),
+  /** Classify normalised embeddings (cosines). Default false. */
+  normalize: z.boolean().default(false),
+});
 
 function marginHeadSpec<S extends z.ZodObject>(
   id: string,
@@ -113,6 +129,23 @@ const HEADS: HeadSpec[] = [
     ['normalized-linear', 'cosine'],
   ),
   {
+    id: 'dsimplex',
+    aliases: ['d-simplex', 'simplex'],
+    description:
+      'fixed classifier on the vertices of a regular simplex (stationary, compatible features)',
+    specVersion: 1,
+    configSchema: simplexConfigSchema as unknown as z.ZodType<{ type: string }>,
+    create: (config, context) => {
+      const { vertices, scale, normalize } = config as z.output<typeof simplexConfigSchema>;
+      return new SimplexHead({
+        ...context,
+        ...(vertices === undefined ? {} : { vertices }),
+        scale,
+        normalize,
+      });
+    },
+  },
+  {
     id: 'softmax',
     description: 'linear classifier with bias and softmax cross-entropy on raw embeddings',
     specVersion: 1,
@@ -121,7 +154,10 @@ const HEADS: HeadSpec[] = [
   },
 ];
 
-/** Classification heads by id: `arcface`, `cosface`, `combined`, `normalised-linear`, `softmax`. */
+/**
+ * Classification heads by id: `arcface`, `cosface`, `combined`, `normalised-linear`, `dsimplex`,
+ * `softmax`.
+ */
 export const heads: Registry<HeadSpec> = (() => {
   const registry = new Registry<HeadSpec>('head');
   for (const spec of HEADS) registry.register(spec);
@@ -146,6 +182,8 @@ export interface CompatibilityContext
   extends Partial<BctContext>,
     Partial<Omit<LceContext, 'centres'>>,
     Partial<Omit<AdvBctContext, 'centres'>> {
+  /** Width of the new model's embeddings (BT² builds its basis transformation for it). */
+  readonly embeddingDim?: number;
   /** Old class centres: `lceClassCentres` output for `lce`, `advBctClassBoundaries` for `advbct`. */
   readonly centres?: LceContext['centres'];
 }
@@ -162,6 +200,12 @@ export interface CompatibilitySpec extends RegistryEntry {
     | 'lce-centres'
     | 'advbct-boundaries'
   )[];
+  /**
+   * How the width of the old features / prototypes must relate to the new embedding: `equal`
+   * (default: the method compares them directly) or `at-most` (the method maps the new
+   * embedding into the old space itself, as BT² does).
+   */
+  readonly oldWidth?: 'equal' | 'at-most';
   create(config: { type: string }, context: CompatibilityContext): CompatibilityLoss;
 }
 
@@ -200,6 +244,17 @@ const COMPATIBILITY: CompatibilitySpec[] = [
     needs: ['prototypes'],
     create: (config, context) =>
       createBctLoss(config as z.output<typeof bctConfigSchema>, context as BctContext),
+  },
+  {
+    id: 'bt2',
+    description:
+      "BT²: BCT's influence loss on the first old-width coordinates of a learned orthonormal basis transformation, the rest left free",
+    specVersion: 1,
+    configSchema: bt2ConfigSchema as unknown as z.ZodType<{ type: string }>,
+    needs: ['prototypes'],
+    oldWidth: 'at-most',
+    create: (config, context) =>
+      createBt2Loss(config as z.output<typeof bt2ConfigSchema>, context as Bt2Context),
   },
   {
     id: 'mixbct',

@@ -23,6 +23,13 @@ export {
   createAdvBctLoss,
 } from './compat/advbct.js';
 export { type BctConfig, type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
+export {
+  basisTransform,
+  type Bt2Config,
+  type Bt2Context,
+  bt2ConfigSchema,
+  createBt2Loss,
+} from './compat/bt2.js';
 export type {
   CompatibilityInputs,
   CompatibilityLoss,
@@ -68,6 +75,7 @@ export {
   type MarginHeadOptions,
 } from './heads/margin-head.js';
 export { type ClassSample, sampleClasses } from './heads/partial-fc.js';
+export { SimplexHead, type SimplexHeadOptions, simplexVertices } from './heads/simplex-head.js';
 export { SoftmaxHead } from './heads/softmax-head.js';
 export {
   type AdvBctBoundaries,

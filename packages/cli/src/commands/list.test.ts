@@ -10,6 +10,7 @@ describe('bct list', () => {
     expect(Object.keys(byId).sort()).toEqual([
       'advbct',
       'bct',
+      'bt2',
       'l2',
       'lce',
       'mixbct',

@@ -185,6 +185,10 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
             ? `the run in ${options.out} had already finished (${result.steps} steps${lastLoss}); nothing to do\n`
             : `trained ${result.steps} steps${lastLoss}; checkpoint: ${options.out}/checkpoint\n`,
         );
+        if (result.queryAdapter !== undefined)
+          io.stdout(
+            `new queries into the old space: ${result.queryAdapter} (cross-test with --adapter ${result.queryAdapter})\n`,
+          );
         result.backbone.dispose();
         result.head.dispose();
         if (result.interrupted) {

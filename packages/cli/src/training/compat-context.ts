@@ -19,6 +19,8 @@ export interface ContextSources {
   readonly labels: Int32Array;
   /** Classes of the head. */
   readonly numClasses: number;
+  /** Width of the new model's embeddings. */
+  readonly embeddingDim: number;
 }
 
 /**
@@ -40,8 +42,10 @@ export async function compatibilityContext(
     return value;
   };
   const needs = new Set(spec.needs);
+  const { embeddingDim } = sources;
   if (needs.has('prototypes')) {
     return {
+      embeddingDim,
       prototypes: needed(
         sources.prototypes,
         'prototypes',
@@ -56,11 +60,14 @@ export async function compatibilityContext(
       'the old-model features of the training set (.npy, from bct extract)',
     );
     const options = { numClasses: sources.numClasses };
-    return needs.has('lce-centres')
-      ? await lceClassCentres(features, sources.labels, options)
-      : await advBctClassBoundaries(features, sources.labels, options);
+    return {
+      embeddingDim,
+      ...(needs.has('lce-centres')
+        ? await lceClassCentres(features, sources.labels, options)
+        : await advBctClassBoundaries(features, sources.labels, options)),
+    };
   }
-  return {};
+  return { embeddingDim };
 }
 
 /** The config key and description of each input a method can declare in its `needs`. */

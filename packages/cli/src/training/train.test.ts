@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readAdapter } from '@bctkit/adapters';
 import { InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { train } from './train.js';
@@ -140,6 +141,44 @@ describe('train', () => {
       result.backbone.dispose();
       result.head.dispose();
     }
+  });
+
+  it('BT²: a new model wider than the old trains through its basis transformation, resumes with it, and leaves its query map as an adapter', async () => {
+    const prototypes = join(work, 'bt2-prototypes.npy');
+    await writeNpy(prototypes, {
+      data: Float32Array.from({ length: 4 * 5 }, (_, i) => Math.cos(i * 1.7)),
+      rows: 4,
+      cols: 5,
+    });
+    const bt2: TrainConfigInput = { ...config, loss: { type: 'bt2', scale: 8 }, prototypes };
+    const straight = await train(bt2, { out: join(work, 'bt2-straight') });
+    expect(straight.queryAdapter).toBe(join(work, 'bt2-straight', 'query-adapter.json'));
+    const adapter = await readAdapter(straight.queryAdapter!);
+    expect(adapter).toMatchObject({ method: 'affine', role: 'query', fromDim: 8, toDim: 5 });
+    // Orthonormal columns (hand-derived property of rows of an orthonormal B).
+    const w = adapter.parameters.w!.data;
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 5; j++) {
+        let dot = 0;
+        for (let k = 0; k < 8; k++) dot += w[k * 5 + i]! * w[k * 5 + j]!;
+        expect(Math.abs(dot - (i === j ? 1 : 0))).toBeLessThan(1e-5);
+      }
+    // The reflections are checkpointed with the model: a resumed run ends with the same map.
+    const out = join(work, 'bt2-resumed');
+    const part = await train(bt2, { out, maxSteps: 3 });
+    part.backbone.dispose();
+    part.head.dispose();
+    const resumed = await train(bt2, { out, resume: true });
+    const again = await readAdapter(resumed.queryAdapter!);
+    expect([...again.parameters.w!.data]).toEqual([...w]);
+    for (const result of [straight, resumed]) {
+      result.backbone.dispose();
+      result.head.dispose();
+    }
+    // Another method still refuses prototypes narrower than the embedding.
+    await expect(
+      train({ ...bt2, loss: { type: 'bct' } }, { out: join(work, 'bct-narrow') }),
+    ).rejects.toThrow(/prototypes are 5-dimensional but the model embeds into 8/);
   });
 
   it('refuses old features of another dimension before training, naming the fix', async () => {

@@ -12,6 +12,7 @@ import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datase
 import {
   type ClassificationHead,
   type CompatibilityLoss,
+  compatibilityLosses,
   createCompatibilityLoss,
   createHead,
 } from '@bctkit/losses';
@@ -32,6 +33,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
 import { clipGlobalNorm } from './clip.js';
 import { checkBeforeTraining, checkCredibleFlags, compatibilityContext } from './compat-context.js';
+import { QUERY_ADAPTER_FILE, writeQueryAdapter } from './query-adapter.js';
 import { initialiseWeights, initSource } from './initialise.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
@@ -96,6 +98,11 @@ export interface TrainResult {
   readonly interrupted?: boolean;
   /** Steps this invocation ran (0 when `resume` found the run already finished). */
   readonly stepsThisRun: number;
+  /**
+   * The adapter file mapping the new model's queries into the old space, for methods that learn
+   * one (BT²): `<out>/query-adapter.json`, written with every checkpoint.
+   */
+  readonly queryAdapter?: string;
 }
 
 async function optionalNpy(path: string | undefined): Promise<HostMatrix | undefined> {
@@ -153,7 +160,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
 }
 
 /** What a run leaves in its directory. */
-const RUN_FILES = ['checkpoint', 'train.jsonl', 'tensorboard'] as const;
+const RUN_FILES = ['checkpoint', 'train.jsonl', 'tensorboard', QUERY_ADAPTER_FILE] as const;
 
 /**
  * Refuses, before anything is read or written, to start a new run over an existing one, unless
@@ -252,7 +259,12 @@ async function trainOn(
     ['oldFeatures', oldFeatures, 'old features'],
     ['prototypes', prototypes, 'prototypes'],
   ] as const) {
-    if (matrix !== undefined && matrix.cols !== backbone.embeddingDim) {
+    const narrowerAllowed = compatibilityLosses.get(config.loss.type).oldWidth === 'at-most';
+    const fits =
+      matrix === undefined ||
+      matrix.cols === backbone.embeddingDim ||
+      (narrowerAllowed && matrix.cols < backbone.embeddingDim);
+    if (!fits) {
       backbone.dispose();
       throw new InvalidConfigError(
         `config.${key}`,
@@ -289,6 +301,7 @@ async function trainOn(
       ...(prototypes === undefined ? {} : { prototypes }),
       labels: trainingLabels,
       numClasses,
+      embeddingDim: backbone.embeddingDim,
     }),
     'config.loss',
   );
@@ -328,6 +341,7 @@ async function trainOn(
 
   const tensorboard = new TensorBoardWriter(join(options.out, 'tensorboard'));
   let lastCheckpointStep: number | undefined = restored === undefined ? undefined : step;
+  let queryAdapter: string | undefined;
   const checkpoint = async (epoch: number, nextBatch: number) => {
     const extraTensors = new Map<string, tf.Tensor>(extraVariables);
     for (const [name, buffer] of optimizer.state(names))
@@ -338,6 +352,10 @@ async function trainOn(
       step,
       extra: { epoch, nextBatch, lastLoss, config: JSON.parse(configText) },
       extraTensors,
+    });
+    queryAdapter = await writeQueryAdapter(options.out, loss, {
+      rows: source.size,
+      inputs: [prototypes, oldFeatures].filter((matrix) => matrix !== undefined),
     });
     lastCheckpointStep = step;
   };
@@ -463,12 +481,21 @@ async function trainOn(
             lastLoss,
             config,
             stepsThisRun,
+            ...(queryAdapter === undefined ? {} : { queryAdapter }),
             ...(aborted ? { interrupted: true } : {}),
           };
         }
       }
     }
-    return { backbone, head, steps: step, lastLoss, config, stepsThisRun };
+    return {
+      backbone,
+      head,
+      steps: step,
+      lastLoss,
+      config,
+      stepsThisRun,
+      ...(queryAdapter === undefined ? {} : { queryAdapter }),
+    };
   } finally {
     optimizer.dispose();
     loss.dispose();

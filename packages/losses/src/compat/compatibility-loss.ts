@@ -49,6 +49,12 @@ export interface CompatibilityLoss {
   state?(): Map<string, tf.Tensor>;
   /** Restores `state()` from a checkpoint (the tensors stay the caller's). */
   restoreState?(state: ReadonlyMap<string, tf.Tensor>): void;
+  /**
+   * For methods that learn a map from the new space into the old one (BT²'s basis
+   * transformation): the `[newDim, oldDim]` matrix `M` such that a new query `q` is compared with
+   * the old gallery as `q M`. A trainer saves it beside the model (an adapter file) at the end.
+   */
+  queryMap?(): HostMatrix;
   /** Frees tensors the method holds (prototypes, ...). */
   dispose(): void;
 }

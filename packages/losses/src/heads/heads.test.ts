@@ -61,6 +61,7 @@ describe('heads registry', () => {
       'arcface',
       'combined',
       'cosface',
+      'dsimplex',
       'normalised-linear',
       'softmax',
     ]);

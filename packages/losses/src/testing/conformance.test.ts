@@ -85,6 +85,7 @@ describe('every compatibility loss passes the conformance suite', () => {
     kappa: [0.1, 0.2, 0.3, 0.1, 0.2],
     radius: [0.5, 0.9, 0.3, 0.6, 0.4],
     kept: [3, 3, 3, 0, 3],
+    embeddingDim: dim,
   };
   const cases: [string, Record<string, unknown>, boolean][] = [
     ['none', {}, true],
@@ -97,6 +98,7 @@ describe('every compatibility loss passes the conformance suite', () => {
     // its value on purpose, so finite differences apply with that term off (PyTorch checks it).
     ['advbct', { hiddenUnits: 3, adversarialWeight: 0 }, true],
     ['nccl', { queueSize: 6 }, true],
+    ['bt2', { scale: 4 }, true],
   ];
   it.each(cases)('%s', (type, options, ignoresUnlabelledRows) => {
     const head = createHead(

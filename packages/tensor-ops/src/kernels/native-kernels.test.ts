@@ -81,7 +81,10 @@ describe('the native add-on', () => {
     const saved = process.env.BCTKIT_NATIVE_KERNELS;
     process.env.BCTKIT_NATIVE_KERNELS = '0';
     try {
-      expect(nativeAddOn()).toEqual({ reason: 'BCTKIT_NATIVE_KERNELS=0 is set' });
+      expect(nativeAddOn()).toEqual({
+        reason: 'BCTKIT_NATIVE_KERNELS=0 is set',
+        enable: 'unset BCTKIT_NATIVE_KERNELS',
+      });
       expect(installCpuKernels()).toContain('Conv2DBackpropFilter');
       expect(cpuKernelStatus()).toMatchObject({
         native: [],
