@@ -9,8 +9,8 @@
 // beside BCT at the old width and the unconstrained models. Every step is a documented `bct`
 // command, cached per method and seed under --cache.
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { option, writeAtomic } from './arguments.mjs';
 
@@ -107,8 +107,14 @@ export async function run(args) {
 
   for (const seed of seeds) {
     // The old models: ArcFace (for BCT, BT² and the unconstrained model) and d-Simplex.
-    const oldArc = trainRun(`old-arcface-${seed}`, config(data('old-train'), 32, ARCFACE_OLD, seed));
-    const oldSimplex = trainRun(`old-dsimplex-${seed}`, config(data('old-train'), 32, SIMPLEX, seed));
+    const oldArc = trainRun(
+      `old-arcface-${seed}`,
+      config(data('old-train'), 32, ARCFACE_OLD, seed),
+    );
+    const oldSimplex = trainRun(
+      `old-dsimplex-${seed}`,
+      config(data('old-train'), 32, SIMPLEX, seed),
+    );
     const features = path('runs', `old-arcface-${seed}`, 'old-on-new-train.npy');
     once(features, () =>
       bct('extract', '--model', oldArc, '--data', data('new-train'), '--out', features),
@@ -126,8 +132,16 @@ export async function run(args) {
       ),
     );
     const models = [
-      ['none (32-d)', trainRun(`none32-${seed}`, config(data('new-train'), 32, ARCFACE_NEW, seed)), oldArc],
-      ['none (64-d)', trainRun(`none64-${seed}`, config(data('new-train'), 64, ARCFACE_NEW, seed)), oldArc],
+      [
+        'none (32-d)',
+        trainRun(`none32-${seed}`, config(data('new-train'), 32, ARCFACE_NEW, seed)),
+        oldArc,
+      ],
+      [
+        'none (64-d)',
+        trainRun(`none64-${seed}`, config(data('new-train'), 64, ARCFACE_NEW, seed)),
+        oldArc,
+      ],
       [
         'bct (32-d)',
         trainRun(
@@ -196,7 +210,7 @@ export async function run(args) {
         `| ${row.method} | ${format(row.old)} | ${format(row.self)} | ${format(row.cross)} | ${format(row.crossMap)} |`,
     ),
     '',
-    'Old models: ArcFace (scale 32, margin 0.3) for every row but d-Simplex, whose old model is trained against the same 10-vertex simplex. BT² crosses through its run\'s `query-adapter.json`.',
+    "Old models: ArcFace (scale 32, margin 0.3) for every row but d-Simplex, whose old model is trained against the same 10-vertex simplex. BT² crosses through its run's `query-adapter.json`.",
     '',
   ];
   mkdirSync(resultsDirectory, { recursive: true });

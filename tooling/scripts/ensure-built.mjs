@@ -88,7 +88,7 @@ export async function ensureBuilt() {
   const logPath = join(logDirectory, 'build.log');
   const firstBuild = !existsSync(join(root, 'packages', 'cli', 'dist', 'bin.js'));
   process.stderr.write(
-    `bct: building ${packages.map(([name]) => name).join(', ')}${firstBuild ? ' (first run in this checkout, about a minute on two cores)' : ' (sources changed)'}; log: ${logPath}\n`,
+    `bct: building ${packages.map(([name]) => name).join(', ')}${firstBuild ? ' (first run in this checkout: one to two minutes)' : ' (sources changed)'}; log: ${logPath}\n`,
   );
   const log = createWriteStream(logPath);
   for (const [name, folder] of packages) {

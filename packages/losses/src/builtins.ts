@@ -1,8 +1,8 @@
 import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import { z } from 'zod';
 import { type AdvBctContext, advBctConfigSchema, createAdvBctLoss } from './compat/advbct.js';
-import { type Bt2Context, bt2ConfigSchema, createBt2Loss } from './compat/bt2.js';
 import { type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
+import { type Bt2Context, bt2ConfigSchema, createBt2Loss } from './compat/bt2.js';
 import type { CompatibilityLoss } from './compat/compatibility-loss.js';
 import { createL2Loss, l2ConfigSchema, weakenedL2ConfigSchema } from './compat/l2.js';
 import { createLceLoss, type LceContext, lceConfigSchema } from './compat/lce.js';

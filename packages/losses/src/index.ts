@@ -24,9 +24,9 @@ export {
 } from './compat/advbct.js';
 export { type BctConfig, type BctContext, bctConfigSchema, createBctLoss } from './compat/bct.js';
 export {
-  basisTransform,
   type Bt2Config,
   type Bt2Context,
+  basisTransform,
   bt2ConfigSchema,
   createBt2Loss,
 } from './compat/bt2.js';

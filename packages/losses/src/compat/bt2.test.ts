@@ -45,7 +45,7 @@ describe('bt2 (PyTorch reference)', () => {
         { type: 'normalised-linear', scale: c.headScale },
         { numClasses: c.classes, embeddingDim: c.n },
       );
-      head.weight.assign(tf.tensor2d(c.headWeight, [c.classes, c.n]));
+      tf.tidy(() => head.weight.assign(tf.tensor2d(c.headWeight, [c.classes, c.n])));
       const prototypes = tf.tensor2d(c.prototypes, [c.classes, c.d]);
       const loss = createCompatibilityLoss(
         { type: 'bt2', scale: c.scale, lambda: c.lambda, reflections: c.reflections },
@@ -54,7 +54,7 @@ describe('bt2 (PyTorch reference)', () => {
       prototypes.dispose();
       const vectors = loss.trainableVariables[0]!;
       expect(vectors.shape).toEqual([c.reflections, c.n]);
-      vectors.assign(tf.tensor2d(c.vectors, [c.reflections, c.n]));
+      tf.tidy(() => vectors.assign(tf.tensor2d(c.vectors, [c.reflections, c.n])));
 
       const z = tf.tensor2d(c.embeddings, [c.batch, c.n]);
       const labels = Int32Array.from(c.labels);
@@ -93,9 +93,9 @@ describe('bt2 (PyTorch reference)', () => {
 
   it('refuses a new embedding narrower than the old one, and a missing width', () => {
     const prototypes = tf.randomNormal([3, 8]) as tf.Tensor2D;
-    expect(() =>
-      createCompatibilityLoss({ type: 'bt2' }, { prototypes, embeddingDim: 4 }),
-    ).toThrow(ShapeMismatchError);
+    expect(() => createCompatibilityLoss({ type: 'bt2' }, { prototypes, embeddingDim: 4 })).toThrow(
+      ShapeMismatchError,
+    );
     expect(() => createCompatibilityLoss({ type: 'bt2' }, { prototypes })).toThrow(
       InvalidConfigError,
     );

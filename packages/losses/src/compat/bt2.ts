@@ -47,7 +47,7 @@ export function basisTransform(z: tf.Tensor2D, vectors: tf.Tensor2D): tf.Tensor2
     const rows = tf.unstack(unit) as tf.Tensor1D[];
     let out = z;
     for (let index = rows.length - 1; index >= 0; index--) {
-      const v = rows[index]!.reshape([1, -1]) as tf.Tensor2D;
+      const v = tf.reshape(rows[index]!, [1, -1]) as tf.Tensor2D;
       const along = tf.matMul(out, v, false, true); // [batch, 1]
       out = tf.sub(out, tf.mul(tf.matMul(along, v), 2)) as tf.Tensor2D;
     }

@@ -14,7 +14,10 @@ import type { ClassificationHead } from './margin-head.js';
  */
 export function simplexVertices(vertices: number, dim: number): Float32Array {
   if (!Number.isInteger(vertices) || vertices < 2)
-    throw new InvalidConfigError('vertices', `a simplex needs at least 2 vertices, got ${vertices}`);
+    throw new InvalidConfigError(
+      'vertices',
+      `a simplex needs at least 2 vertices, got ${vertices}`,
+    );
   if (vertices > dim + 1)
     throw new InvalidConfigError(
       'vertices',
