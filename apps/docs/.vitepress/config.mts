@@ -41,6 +41,7 @@ export default defineConfig({
           { text: 'Reproducing MixBCT', link: '/guide/reproduce-mixbct' },
           { text: 'Choosing a method', link: '/guide/choosing-a-method' },
           { text: 'Adapters between spaces', link: '/guide/adapters' },
+          { text: 'Training or a transformation', link: '/guide/training-or-transformation' },
           { text: 'Several model generations', link: '/guide/generations' },
           { text: 'Partial backfill', link: '/guide/backfill' },
           { text: 'Choosing a backend', link: '/guide/choosing-a-backend' },
