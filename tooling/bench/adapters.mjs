@@ -11,27 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { option, writeAtomic } from './arguments.mjs';
+import { bct, once, option, writeAtomic } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
-
-/** Runs the built `bct`, stderr through, and returns stdout. */
-function bct(...args) {
-  console.error(`$ bct ${args.join(' ')}`);
-  return execFileSync(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 28,
-  }).toString();
-}
-
-/** Runs `make` unless `file` exists; returns the seconds it took (0 when cached). */
-function once(file, make) {
-  if (existsSync(file)) return 0;
-  const started = Date.now();
-  make();
-  return (Date.now() - started) / 1000;
-}
 
 const METHODS = ['procrustes', 'affine', 'affine-64', 'mlp', 'fct'];
 

@@ -1,5 +1,26 @@
 // Helpers shared by the benchmark scripts.
-import { renameSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const bin = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'dist', 'bin.js');
+
+/** Runs the built `bct`, stderr through, and returns stdout. */
+export function bct(...args) {
+  console.error(`$ bct ${args.join(' ')}`);
+  return execFileSync(process.execPath, [bin, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 28,
+  }).toString();
+}
+
+/** Runs `make` unless `file` exists; returns the seconds it took (0 when cached). */
+export function once(file, make) {
+  if (existsSync(file)) return 0;
+  const started = Date.now();
+  make();
+  return (Date.now() - started) / 1000;
+}
 
 /** The value after `--name` in `args`, or `fallback`. */
 export function option(args, name, fallback) {

@@ -8,30 +8,12 @@
 //   old gallery through its learned basis transformation (the run's query-adapter.json);
 // beside BCT at the old width and the unconstrained models. Every step is a documented `bct`
 // command, cached per method and seed under --cache.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { option, writeAtomic } from './arguments.mjs';
+import { bct, once, option, writeAtomic } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
-
-function bct(...args) {
-  console.error(`$ bct ${args.join(' ')}`);
-  return execFileSync(process.execPath, [bin, ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    maxBuffer: 1 << 28,
-  }).toString();
-}
-
-/** Runs `make` unless `file` exists; returns the seconds it took (0 when cached). */
-function once(file, make) {
-  if (existsSync(file)) return 0;
-  const started = Date.now();
-  make();
-  return (Date.now() - started) / 1000;
-}
 
 /** The demo's small iResNet-18 (28x28 grey), `dim` wide, with `head`. */
 function config(data, dim, head, seed, extra = {}) {

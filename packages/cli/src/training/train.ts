@@ -382,6 +382,16 @@ async function trainOn(
   const totalSteps = stepsPerEpoch * config.epochs;
   let lastLoss = resumedLoss;
   let stepsThisRun = 0;
+  const result = (interrupted: boolean): TrainResult => ({
+    backbone,
+    head,
+    steps: step,
+    lastLoss,
+    config,
+    stepsThisRun,
+    ...(queryAdapter === undefined ? {} : { queryAdapter }),
+    ...(interrupted ? { interrupted: true } : {}),
+  });
   try {
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
       let batchIndex = epoch === startEpoch ? startBatch : 0;
@@ -474,28 +484,11 @@ async function trainOn(
         if (aborted || (options.maxSteps !== undefined && stepsThisRun >= options.maxSteps)) {
           if (!(step % config.checkpointEvery === 0 || epochDone))
             await checkpoint(epoch, batchIndex);
-          return {
-            backbone,
-            head,
-            steps: step,
-            lastLoss,
-            config,
-            stepsThisRun,
-            ...(queryAdapter === undefined ? {} : { queryAdapter }),
-            ...(aborted ? { interrupted: true } : {}),
-          };
+          return result(aborted);
         }
       }
     }
-    return {
-      backbone,
-      head,
-      steps: step,
-      lastLoss,
-      config,
-      stepsThisRun,
-      ...(queryAdapter === undefined ? {} : { queryAdapter }),
-    };
+    return result(false);
   } finally {
     optimizer.dispose();
     loss.dispose();
