@@ -27,6 +27,19 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Plugin packages in examples/, tested as their authors would: against the conformance
+        // suite of @bctkit/losses/test.
+        test: {
+          name: 'examples',
+          include: ['examples/*/src/**/*.test.ts'],
+          setupFiles: [
+            'tooling/test-utils/src/setup-cpu.ts',
+            'packages/tensor-ops/src/testing/setup-kernels.ts',
+          ],
+        },
+      },
+      {
+        extends: true,
         // The built documentation site in headless Chromium (pnpm test builds it first).
         test: { name: 'docs', include: ['apps/docs/test/**/*.test.ts'] },
       },

@@ -3,7 +3,8 @@
 // installs each tarball into an empty scratch project with only what it declares (its dependencies, its required peers, and the tarballs of
 // the @bctkit packages it depends on), imports it, typechecks a consumer against its .d.ts, and,
 // for the CLI, runs the installed `bct` binary. Users install single packages from npm; this is
-// what proves that works. Run after `pnpm build`.
+// what proves that works. Then the example plugins of examples/ are built, packed, installed
+// beside the CLI and trained through `bct train --plugin`. Run after `pnpm build`.
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -263,6 +264,107 @@ for (const { manifest } of packages) {
     console.error(`FAIL  ${manifest.name}: ${error.stderr || error.message}`);
   }
 }
+// The example plugin (examples/ract), as a contributor ships one: built, packed, installed alone
+// beside the CLI from tarballs, listed with its origin, then trained for a few steps through
+// `bct train --plugin` on synthetic data with old features.
+let checked = packages.length;
+for (const example of readdirSync(join(root, 'examples'))) {
+  const directory = join(root, 'examples', example);
+  const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8'));
+  checked += 1;
+  try {
+    run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], directory);
+    const packed = run(
+      'npm',
+      ['pack', '--pack-destination', tarballs, '--loglevel=error'],
+      directory,
+    )
+      .trim()
+      .split('\n')
+      .at(-1);
+    const scratch = join(work, `example__${example}`);
+    mkdirSync(scratch);
+    writeFileSync(
+      join(scratch, 'package.json'),
+      JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
+    );
+    const cli = manifests.get('@bctkit/cli').manifest;
+    const cliPeers = Object.entries(cli.peerDependencies ?? {})
+      .filter(([name]) => !cli.peerDependenciesMeta?.[name]?.optional)
+      .map(([name, range]) => `${name}@${range}`);
+    run(
+      'npm',
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        ...[...internalClosure('@bctkit/cli')].map(tarballOf),
+        ...cliPeers,
+        join(tarballs, packed),
+      ],
+      scratch,
+    );
+    run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        `import { writeNpy } from '@bctkit/tensor-ops';
+         const data = Float32Array.from({ length: 16 * 8 }, (_, i) => Math.sin(i * 1.7 + 0.3));
+         await writeNpy('old.npy', { data, rows: 16, cols: 8 });`,
+      ],
+      scratch,
+    );
+    writeFileSync(
+      join(scratch, 'config.json'),
+      JSON.stringify({
+        data: {
+          type: 'synthetic',
+          classes: 4,
+          imagesPerClass: 4,
+          height: 16,
+          width: 16,
+          channels: 1,
+        },
+        backbone: {
+          type: 'iresnet-18',
+          inputSize: 16,
+          widthMultiplier: 0.0625,
+          embeddingDim: 8,
+          inputChannels: 1,
+        },
+        head: { type: 'softmax' },
+        loss: { type: 'ract' },
+        oldFeatures: 'old.npy',
+        batchSize: 8,
+        epochs: 2,
+        workers: 0,
+      }),
+    );
+    const bct = join(scratch, 'node_modules', '.bin', 'bct');
+    const listed = JSON.parse(
+      run(bct, ['list', 'losses', '--json', '--plugin', manifest.name], scratch),
+    ).find((loss) => loss.id === 'ract');
+    if (listed?.origin !== `${manifest.name}@${manifest.version}`)
+      throw new Error(
+        `bct list does not show the plugin's loss with its origin: ${JSON.stringify(listed)}`,
+      );
+    const trained = execFileSync(
+      bct,
+      ['train', '--config', 'config.json', '--plugin', manifest.name, '--out', 'run'],
+      { cwd: scratch, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    if (!/trained 4 steps, last loss \d/.test(trained))
+      throw new Error(`bct train --plugin did not train: ${trained.slice(-400)}`);
+    console.log(
+      `ok    ${manifest.name} (examples/${example}): installs alone beside @bctkit/cli, bct list shows it, bct train --plugin trains 4 steps`,
+    );
+  } catch (error) {
+    failures += 1;
+    console.error(`FAIL  ${manifest.name} (examples/${example}): ${error.stderr || error.message}`);
+  }
+}
 rmSync(work, { recursive: true, force: true });
-console.log(`${packages.length - failures} passed, ${failures} failed`);
+console.log(`${checked - failures} passed, ${failures} failed`);
 process.exit(failures === 0 ? 0 : 1);

@@ -136,11 +136,22 @@ for (const category of COMPONENT_CATEGORIES) {
     if (component.description) page.push(text(component.description), '');
     if (component.aliases.length > 0)
       page.push(`Aliases: ${component.aliases.map(code).join(', ')}.`, '');
-    if (component.needs !== undefined)
-      page.push(
-        `Needs: ${component.needs.length > 0 ? component.needs.map(code).join(', ') : 'nothing beyond the batch'}.`,
-        '',
-      );
+    if (component.resources !== undefined) {
+      if (component.resources.length === 0) page.push('Resources: none beyond the batch.', '');
+      else {
+        page.push(
+          'Resources (config `resources.<key>`; the standard ones also as top-level keys):',
+          '',
+          '| key | rows | columns | what |',
+          '|---|---|---|---|',
+        );
+        for (const resource of component.resources)
+          page.push(
+            `| ${code(resource.key)} | one per ${resource.rows === 'images' ? 'training image' : 'class'} | ${code(String(resource.cols))} | ${text(resource.description)} |`,
+          );
+        page.push('');
+      }
+    }
     page.push('| field | type | default | limits |', '|---|---|---|---|');
     for (const field of component.fields)
       page.push(

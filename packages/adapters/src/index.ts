@@ -31,5 +31,10 @@ export { fct, fctForward, fctOptions } from './methods/fct.js';
 export { mlp, mlpForward, mlpOptions } from './methods/mlp.js';
 export { procrustes, procrustesOptions } from './methods/procrustes.js';
 export { type Forward, type NetworkTraining, trainNetwork } from './network/train-network.js';
-export type { AdapterFitData, AdapterFitHooks, AdapterSpec } from './spec.js';
+export {
+  type AdapterFitData,
+  type AdapterFitHooks,
+  type AdapterSpec,
+  defineAdapter,
+} from './spec.js';
 export { VERSION } from './version.js';

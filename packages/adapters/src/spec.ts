@@ -39,3 +39,13 @@ export interface AdapterSpec<Options = Record<string, unknown>> extends Registry
   /** Applies fitted parameters to prepared input rows; returns `[rows, toDim]`. */
   apply(parameters: Readonly<Record<string, AdapterParameter>>, input: HostMatrix): HostMatrix;
 }
+
+/**
+ * Defines an adapter method: `fit` and `apply` receive the options as their schema parses them,
+ * typed from the schema.
+ */
+export function defineAdapter<Schema extends z.ZodType<Record<string, unknown>>>(
+  spec: AdapterSpec<z.output<Schema>> & { readonly options: Schema },
+): AdapterSpec {
+  return spec;
+}

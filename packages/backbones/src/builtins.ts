@@ -1,4 +1,4 @@
-import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
+import { type ComponentSpec, parseConfig, Registry } from '@bctkit/tensor-ops';
 import { z } from 'zod';
 import type { Backbone } from './backbone.js';
 import {
@@ -17,41 +17,52 @@ export interface BackboneSize {
   readonly parameters: number;
   /** Multiply-accumulates of one forward pass on one image (convolutions and fully connected). */
   readonly macs: number;
+  /** Width of the embeddings the model produces (what a trainer checks old features against). */
+  readonly embeddingDim: number;
 }
 
-/** A registered backbone architecture. */
+/** A registered backbone architecture. Define one with {@link defineBackbone}. */
 export interface BackboneSpec<Config extends { type: string } = { type: string }>
-  extends RegistryEntry {
-  /** Version of the config format; bumped on incompatible changes. */
-  readonly specVersion: 1;
-  /** Strict schema of the config, `type` included; defaults filled in. */
-  readonly configSchema: z.ZodType<Config, { type: string }>;
+  extends ComponentSpec<Config> {
   /** Builds and initialises the model. */
   create(config: Config): Backbone;
-  /** Parameters and MACs for a config, without allocating weights. */
+  /** Parameters, MACs and embedding width for a config, without allocating weights. */
   size(config: Config): BackboneSize;
+}
+
+/**
+ * Defines a backbone: `create` and `size` receive the config as its schema parses it (defaults
+ * filled in), typed from the schema.
+ */
+export function defineBackbone<Schema extends z.ZodType<{ type: string }>>(
+  spec: BackboneSpec<z.output<Schema>> & { readonly configSchema: Schema },
+): BackboneSpec {
+  return spec;
 }
 
 function iresnetSpec(depth: IResNetDepth): BackboneSpec {
   const id = `iresnet-${depth}`;
-  const configSchema = iresnetOptionsSchema.extend({ type: z.literal(id) });
-  type Config = z.output<typeof configSchema>;
-  const options = ({ type: _, ...rest }: Config) => rest;
-  return {
+  const options = <T extends { type: string }>({ type: _, ...rest }: T) => rest;
+  return defineBackbone({
     id,
     aliases: [`r${depth}`, `iresnet${depth}`],
     description: `insightface iResNet-${depth} (${IRESNET_DEPTHS[depth].join('-')} blocks per stage)`,
     specVersion: 1,
-    configSchema: configSchema as unknown as z.ZodType<{ type: string }, { type: string }>,
-    create: (config) => new IResNet(depth, options(config as Config)),
+    configSchema: iresnetOptionsSchema.extend({ type: z.literal(id) }),
+    create: (config) => new IResNet(depth, options(config)),
     size: (config) => {
-      const plan = planIResNet(depth, options(config as Config));
-      return { parameters: countParameters(plan), macs: countMacs(plan) };
+      const plan = planIResNet(depth, options(config));
+      return {
+        parameters: countParameters(plan),
+        macs: countMacs(plan),
+        embeddingDim: plan.options.embeddingDim,
+      };
     },
-  };
+  });
 }
 
-function createBackboneRegistry(): Registry<BackboneSpec> {
+/** A new registry holding the built-in backbones (for a trainer given its own registries). */
+export function createBackboneRegistry(): Registry<BackboneSpec> {
   const registry = new Registry<BackboneSpec>('backbone');
   for (const depth of Object.keys(IRESNET_DEPTHS).map(Number) as IResNetDepth[])
     registry.register(iresnetSpec(depth));
@@ -73,8 +84,9 @@ export type BackboneConfig = { type: string } & Record<string, unknown>;
 export function resolveBackboneConfig(
   config: BackboneConfig,
   path = 'backbone',
+  registry: Registry<BackboneSpec> = backbones,
 ): { spec: BackboneSpec; config: { type: string } } {
-  const spec = backbones.get(config.type);
+  const spec = registry.get(config.type);
   return { spec, config: parseConfig(spec.configSchema, { ...config, type: spec.id }, path) };
 }
 
@@ -83,7 +95,11 @@ export function resolveBackboneConfig(
  * `{ type: 'iresnet-18', inputSize: 28, widthMultiplier: 0.25, inputChannels: 1 }`.
  * @throws {@link @bctkit/tensor-ops!UnknownComponentError} / {@link @bctkit/tensor-ops!InvalidConfigError}
  */
-export function createBackbone(config: BackboneConfig, path = 'backbone'): Backbone {
-  const resolved = resolveBackboneConfig(config, path);
+export function createBackbone(
+  config: BackboneConfig,
+  path = 'backbone',
+  registry: Registry<BackboneSpec> = backbones,
+): Backbone {
+  const resolved = resolveBackboneConfig(config, path, registry);
   return resolved.spec.create(resolved.config);
 }

@@ -11,6 +11,8 @@ export {
   type BackboneSpec,
   backbones,
   createBackbone,
+  createBackboneRegistry,
+  defineBackbone,
   resolveBackboneConfig,
 } from './builtins.js';
 export {

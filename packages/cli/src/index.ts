@@ -69,6 +69,14 @@ export {
   sliceSource,
   writeShardInfo,
 } from './pipelines/shards.js';
+export {
+  type BctkitPlugin,
+  type LoadedPlugin,
+  loadPlugins,
+  type PluginRegistries,
+  type PluginRegistry,
+} from './plugins/load-plugins.js';
+export { PluginError } from './plugins/plugin-error.js';
 export { type FacePresetEntry, facePresets } from './presets/face-presets.js';
 export {
   type PresetOptions,
@@ -104,6 +112,21 @@ export {
 } from './scale/stages.js';
 export { runWorker, type WorkerOptions } from './scale/worker.js';
 export { clipGlobalNorm } from './training/clip.js';
+export {
+  builtInRegistries,
+  type ComponentRegistries,
+  copyGlobalRegistries,
+  globalRegistries,
+  type TrainRegistries,
+} from './training/registries.js';
+export {
+  declaredResourceFiles,
+  type ResolvedResources,
+  type RunResource,
+  resolveResources,
+  STANDARD_RESOURCES,
+  type StandardResourceFiles,
+} from './training/resources.js';
 export { learningRateAt, type Schedule, scheduleSchema } from './training/schedule.js';
 export { Sgd, type SgdOptions } from './training/sgd.js';
 export { TensorBoardWriter } from './training/tensorboard.js';

@@ -3,20 +3,21 @@ import { fashionMnistSourceSpec, idxSourceSpec } from './sources/idx-source.js';
 import { imageFolderSourceSpec } from './sources/image-folder-source.js';
 import { mnistSourceSpec } from './sources/mnist-package-source.js';
 import { recSourceSpec } from './sources/rec-source.js';
-import type { DatasetSource, SourceSpec } from './sources/source.js';
+import { type DatasetSource, defineSource, type SourceSpec } from './sources/source.js';
 import { syntheticSourceSpec } from './sources/synthetic-source.js';
 
 /** The built-in dataset sources, registered by id. */
-const BUILTIN_SOURCES = [
-  recSourceSpec,
-  imageFolderSourceSpec,
-  idxSourceSpec,
-  fashionMnistSourceSpec,
-  mnistSourceSpec,
-  syntheticSourceSpec,
-] as readonly SourceSpec[];
+const BUILTIN_SOURCES: readonly SourceSpec[] = [
+  defineSource(recSourceSpec),
+  defineSource(imageFolderSourceSpec),
+  defineSource(idxSourceSpec),
+  defineSource(fashionMnistSourceSpec),
+  defineSource(mnistSourceSpec),
+  defineSource(syntheticSourceSpec),
+];
 
-function createSourceRegistry(): Registry<SourceSpec> {
+/** A new registry holding the built-in sources (for a trainer given its own registries). */
+export function createSourceRegistry(): Registry<SourceSpec> {
   const registry = new Registry<SourceSpec>('dataset source');
   for (const spec of BUILTIN_SOURCES) registry.register(spec);
   return registry;
@@ -33,8 +34,9 @@ export const sources: Registry<SourceSpec> = createSourceRegistry();
 export async function openSource(
   config: { type: string } & Record<string, unknown>,
   path = 'data',
+  registry: Registry<SourceSpec> = sources,
 ): Promise<DatasetSource> {
-  const spec = sources.get(config.type);
+  const spec = registry.get(config.type);
   const parsed = parseConfig(spec.configSchema, { ...config, type: spec.id }, path);
   return spec.open(parsed);
 }

@@ -7,7 +7,7 @@
  * @module @bctkit/datasets
  */
 
-export { openSource, sources } from './builtins.js';
+export { createSourceRegistry, openSource, sources } from './builtins.js';
 export { extensionFor, type ImageInfo, readImageInfo } from './images/image-info.js';
 export { encodePng } from './images/png-encode.js';
 export {
@@ -87,12 +87,13 @@ export {
 export { type MnistSourceConfig, openMnistPackageSource } from './sources/mnist-package-source.js';
 export { createPixelSource, type PixelArrays } from './sources/pixel-source.js';
 export { openRecSource, type RecSourceConfig } from './sources/rec-source.js';
-export type {
-  DatasetSource,
-  ImageLocation,
-  Sample,
-  SampleImage,
-  SourceSpec,
+export {
+  type DatasetSource,
+  defineSource,
+  type ImageLocation,
+  type Sample,
+  type SampleImage,
+  type SourceSpec,
 } from './sources/source.js';
 export { createSyntheticSource, type SyntheticSourceConfig } from './sources/synthetic-source.js';
 export {

@@ -6,14 +6,18 @@
  * @module @bctkit/losses
  */
 export {
-  type CompatibilityContext,
   type CompatibilitySpec,
   compatibilityLosses,
   createCompatibilityLoss,
+  createCompatibilityRegistry,
   createHead,
+  createHeadRegistry,
+  defineCompatibilityLoss,
+  defineHead,
   type HeadContext,
   type HeadSpec,
   heads,
+  prepareCompatibilityLoss,
 } from './builtins.js';
 export {
   type AdvBctConfig,
@@ -61,6 +65,17 @@ export {
   ncclConfigSchema,
 } from './compat/nccl.js';
 export { createNoCompatibility } from './compat/none.js';
+export { requireOld } from './compat/require-old.js';
+export {
+  CREDIBLE_FLAGS,
+  checkResource,
+  OLD_FEATURES,
+  PROTOTYPES,
+  type ResourceDimensions,
+  type ResourceSpec,
+  type Resources,
+  requireResource,
+} from './compat/resources.js';
 export {
   createUniBctLoss,
   type UniBctConfig,

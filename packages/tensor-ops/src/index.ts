@@ -80,5 +80,10 @@ export { sortFloat32 } from './ops/sort-float32.js';
 export { stopGradient } from './ops/stop-gradient.js';
 export { createRandom, type RandomState, SeededRandom } from './random/seeded-random.js';
 export { editDistance } from './registry/edit-distance.js';
-export { Registry, type RegistryEntry } from './registry/registry.js';
+export {
+  BUILT_IN,
+  type ComponentSpec,
+  Registry,
+  type RegistryEntry,
+} from './registry/registry.js';
 export { VERSION } from './version.js';

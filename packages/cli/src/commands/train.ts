@@ -73,6 +73,12 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'replace a run already in --out (its checkpoint and logs)')
     .option('--backend <name>', BACKEND_OPTION_HELP, 'auto')
+    .option(
+      '--plugin <specifier>',
+      'load components from an npm package or an ES module file (repeatable; config plugins)',
+      collect,
+      [],
+    )
     .addHelpText(
       'after',
       [
@@ -100,6 +106,7 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         resume?: boolean;
         force?: boolean;
         backend: string;
+        plugin: string[];
       }) => {
         if ((options.config === undefined) === (options.preset === undefined)) {
           throw new UsageError(
@@ -128,7 +135,12 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
                 ...(base as Record<string, unknown>),
                 init: { from: options.init, head: options.initHead ?? false },
               };
-        const raw = applyOverrides(withInit, options.set);
+        const overridden = applyOverrides(withInit, options.set) as Record<string, unknown>;
+        const plugins = [
+          ...(Array.isArray(overridden.plugins) ? (overridden.plugins as unknown[]) : []),
+          ...options.plugin,
+        ];
+        const raw = plugins.length === 0 ? overridden : { ...overridden, plugins };
         const resolved = parseConfig(trainConfigSchema, raw, 'config');
         io.stdout(`${JSON.stringify(resolved, null, 2)}\n`);
         await activateBackend(io, options.backend);
@@ -157,6 +169,7 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
             resume: options.resume ?? false,
             force: options.force ?? false,
             signal: stop.signal,
+            onNote: (message) => io.stderr(`train: ${message}\n`),
             onData: ({ images, classes, sourceShape, inputShape }) => {
               const conversion = describeConversion(sourceShape, inputShape);
               io.stderr(

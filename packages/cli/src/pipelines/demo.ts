@@ -8,7 +8,7 @@ import {
   openSource,
   packSource,
 } from '@bctkit/datasets';
-import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/losses';
+import { classPrototypes, compatibilityLosses, denoiseCredible, PROTOTYPES } from '@bctkit/losses';
 import {
   buildRetrievalReport,
   type CompatibilityReport,
@@ -252,7 +252,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   );
 
   // BCT and UniBCT classify new embeddings with the old model's class prototypes.
-  const needsPrototypes = compatibilityLosses.get(method).needs.includes('prototypes');
+  const needsPrototypes = compatibilityLosses
+    .get(method)
+    .resources.some((resource) => resource.key === PROTOTYPES.key);
   const prototypesPath = join(options.out, 'features', 'prototypes.npy');
   if (needsPrototypes)
     await writeNpy(

@@ -13,6 +13,7 @@ import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/l
 import { evaluatePairs, type RetrievalResult, retrievalMetrics } from '@bctkit/metrics';
 import { type HostMatrix, InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import { openListPairSet } from '../commands/verification.js';
+import { declaredResourceFiles } from '../training/resources.js';
 import { type StepReport, train } from '../training/train.js';
 import type { TrainConfigInput } from '../training/train-config.js';
 import { encodedImageSource } from './embed-images.js';
@@ -211,21 +212,6 @@ function testResult(
   };
 }
 
-/** The methods' inputs a compatibility loss declares, as config keys. */
-function methodInputs(
-  method: string,
-  files: { oldFeatures: string; credible: string; prototypes: string },
-): Partial<TrainConfigInput> {
-  const needs = new Set<string>(compatibilityLosses.get(method).needs);
-  return {
-    ...(needs.has('old-features') || needs.has('lce-centres') || needs.has('advbct-boundaries')
-      ? { oldFeatures: files.oldFeatures }
-      : {}),
-    ...(needs.has('credible-mask') ? { credible: files.credible } : {}),
-    ...(needs.has('prototypes') ? { prototypes: files.prototypes } : {}),
-  };
-}
-
 /**
  * The real-face benchmark: on LFW, an old model learns a share of the training identities
  * (MixBCT's extended-class split); its features of the whole training set are extracted,
@@ -379,7 +365,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
           ...base(seed),
           loss: { type: method, ...(preset.methodOptions[method] ?? {}) },
           ...(preset.initFromOld ? { init: checkpointOf('old') } : {}),
-          ...(method === 'none' ? {} : methodInputs(method, files)),
+          ...declaredResourceFiles(compatibilityLosses.get(method), files),
         });
         log(`seed ${seed}: evaluating ${method}...`);
         const embedded = await embedEvaluation(checkpointOf(`new-${method}`), pairsRec, testRec);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { compatibilityLosses } from '@bctkit/losses';
 import { parseConfig, Registry, type RegistryEntry } from '@bctkit/tensor-ops';
 import { z } from 'zod';
+import { declaredResourceFiles } from '../training/resources.js';
 import type { TrainConfigInput } from '../training/train-config.js';
 
 /** Options of a scenario preset (`bct train --preset <id> --stage ... --method ...`). */
@@ -111,9 +112,6 @@ export function scenarioConfig(input: PresetOptionsInput): TrainConfigInput {
   const method = compatibilityLosses.get(options.method);
   const features =
     options.features ?? join(options.root, 'features', `${spec.id}-${options.oldHead}-${dim}`);
-  const needs = new Set(method.needs);
-  const usesOldFeatures =
-    needs.has('old-features') || needs.has('lce-centres') || needs.has('advbct-boundaries');
   return {
     ...common,
     ...(method.id === 'unibct' ? { schedule: { type: 'step', milestones: [20, 26, 32] } } : {}),
@@ -121,8 +119,10 @@ export function scenarioConfig(input: PresetOptionsInput): TrainConfigInput {
     backbone: { type: 'iresnet-50', embeddingDim: dim },
     head: arcface,
     loss: { type: method.id },
-    ...(usesOldFeatures ? { oldFeatures: join(features, 'old-features.npy') } : {}),
-    ...(needs.has('credible-mask') ? { credible: join(features, 'credible.npy') } : {}),
-    ...(needs.has('prototypes') ? { prototypes: join(features, 'prototypes.npy') } : {}),
+    ...declaredResourceFiles(method, {
+      oldFeatures: join(features, 'old-features.npy'),
+      credible: join(features, 'credible.npy'),
+      prototypes: join(features, 'prototypes.npy'),
+    }),
   };
 }

@@ -23,6 +23,21 @@ export const trainConfigSchema = z.strictObject({
   /** `[classes, d]` class prototypes (`.npy`), for BCT and UniBCT. */
   prototypes: z.string().optional(),
   /**
+   * Files of the resources the compatibility method declares, by key (`bct list losses` shows
+   * each method's), e.g. `{ oldFeatures: 'old.npy' }`; the three above may be given either way.
+   */
+  resources: z
+    .record(
+      z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a resource key is camelCase, e.g. oldFeatures'),
+      z.string().min(1),
+    )
+    .optional(),
+  /**
+   * Plugins to load before the components are looked up: npm package names or paths of ES
+   * modules (relative to the working directory), as with `bct train --plugin`.
+   */
+  plugins: z.array(z.string().min(1)).optional(),
+  /**
    * Initial weights of a new run (a resume ignores it): a bctkit checkpoint directory, or a
    * PyTorch `.pth` / `.safetensors` state dict of the same architecture. `head` also copies the
    * checkpoint's classifier (same classes and width); `key` picks the dict of a `.pth` that holds

@@ -178,7 +178,7 @@ describe('train', () => {
     // Another method still refuses prototypes narrower than the embedding.
     await expect(
       train({ ...bt2, loss: { type: 'bct' } }, { out: join(work, 'bct-narrow') }),
-    ).rejects.toThrow(/prototypes are 5-dimensional but the model embeds into 8/);
+    ).rejects.toThrow(/bt2-prototypes.npy holds 5-dimensional rows but the model embeds into 8/);
   });
 
   it('refuses old features of another dimension before training, naming the fix', async () => {
@@ -189,7 +189,9 @@ describe('train', () => {
         { ...config, loss: { type: 'l2' }, oldFeatures: features },
         { out: join(work, 'wrong-dim') },
       ),
-    ).rejects.toThrow(/old features are 5-dimensional but the model embeds into 8/);
+    ).rejects.toThrow(
+      /config.oldFeatures: .*wrong-dim.npy holds 5-dimensional rows but the model embeds into 8/,
+    );
   });
 
   it('refuses to resume a run with another config, and names a bad config key', async () => {

@@ -1,20 +1,23 @@
 import { appendFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { adapters } from '@bctkit/adapters';
 import {
   type Backbone,
   createBackbone,
   extractFeatures,
   loadCheckpoint,
   readCheckpointMetadata,
+  resolveBackboneConfig,
   saveCheckpoint,
 } from '@bctkit/backbones';
 import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import {
   type ClassificationHead,
+  type CompatibilityInputs,
   type CompatibilityLoss,
-  compatibilityLosses,
-  createCompatibilityLoss,
+  CREDIBLE_FLAGS,
   createHead,
+  OLD_FEATURES,
 } from '@bctkit/losses';
 import {
   createDirectory,
@@ -24,17 +27,18 @@ import {
   OutputExistsError,
   parseConfig,
   readFileOrFail,
-  readNpy,
   removeStalePartials,
   TrainingDivergedError,
   writeFileAtomic,
 } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
+import { loadPlugins } from '../plugins/load-plugins.js';
 import { clipGlobalNorm } from './clip.js';
-import { checkBeforeTraining, checkCredibleFlags, compatibilityContext } from './compat-context.js';
 import { initialiseWeights, initSource } from './initialise.js';
 import { QUERY_ADAPTER_FILE, writeQueryAdapter } from './query-adapter.js';
+import { globalRegistries, type TrainRegistries } from './registries.js';
+import { hostRows, loadResources, type ResolvedResources, resolveResources } from './resources.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
 import { TensorBoardWriter } from './tensorboard.js';
@@ -85,6 +89,13 @@ export interface TrainOptions {
    * returns with `interrupted` set (`bct train` aborts it on SIGINT). `--resume` continues.
    */
   readonly signal?: AbortSignal;
+  /**
+   * The components the config may name. Default: the process-wide registries of each package
+   * ({@link globalRegistries}); `bct train --plugin` passes copies with the plugins' components.
+   */
+  readonly registries?: TrainRegistries;
+  /** Told things the user should know that are not errors (e.g. a resource the method ignores). */
+  readonly onNote?: (message: string) => void;
 }
 
 /** The trained model and its head. The caller disposes both. */
@@ -103,10 +114,6 @@ export interface TrainResult {
    * one (BT²): `<out>/query-adapter.json`, written with every checkpoint.
    */
   readonly queryAdapter?: string;
-}
-
-async function optionalNpy(path: string | undefined): Promise<HostMatrix | undefined> {
-  return path === undefined ? undefined : readNpy(path);
 }
 
 /** A per-step seed, so random draws do not depend on how many steps ran before a resume. */
@@ -148,15 +155,61 @@ async function embedInOrder(
 
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
-  checkBeforeTraining(config);
+  const registries = await withPlugins(config, options);
+  const resources = checkBeforeTraining(config, registries);
+  for (const key of resources.ignored)
+    options.onNote?.(
+      `config.${key} is not read: ${registries.losses.get(config.loss.type).id} does not use it`,
+    );
   await refuseExistingRun(options);
 
-  const source = await openSource(config.data, 'config.data');
+  const source = await openSource(config.data, 'config.data', registries.sources);
   try {
-    return await trainOn(source, config, options);
+    return await trainOn(source, config, resources, { ...options, registries });
   } finally {
     await source.close();
   }
+}
+
+/**
+ * The registries of the run: the given ones (or the process-wide ones) and, when the config
+ * names plugins, copies of them with the plugins' components, so that loading a plugin changes
+ * nothing outside the run.
+ */
+async function withPlugins(config: TrainConfig, options: TrainOptions): Promise<TrainRegistries> {
+  const base = options.registries ?? globalRegistries();
+  if (config.plugins === undefined || config.plugins.length === 0) return base;
+  const registries = {
+    sources: base.sources.copy(),
+    backbones: base.backbones.copy(),
+    heads: base.heads.copy(),
+    losses: base.losses.copy(),
+    adapters: adapters.copy(),
+  };
+  for (const plugin of await loadPlugins(config.plugins, registries))
+    options.onNote?.(
+      `plugin ${plugin.origin}: ${plugin.components.length === 0 ? 'registered nothing' : `registered ${plugin.components.join(', ')}`}`,
+    );
+  return registries;
+}
+
+/**
+ * Checks, before any data is read or model built, the options of every component (a bad value
+ * stops the run before it writes anything) and that the config gives every resource the
+ * compatibility method declares.
+ * @throws {@link InvalidConfigError} naming the first bad or missing config key.
+ */
+function checkBeforeTraining(config: TrainConfig, registries: TrainRegistries): ResolvedResources {
+  const method = registries.losses.get(config.loss.type);
+  parseConfig(method.configSchema, { ...config.loss, type: method.id }, 'config.loss');
+  const head = registries.heads.get(config.head.type);
+  parseConfig(head.configSchema, { ...config.head, type: head.id }, 'config.head');
+  resolveBackboneConfig(
+    { seed: config.seed, ...config.backbone },
+    'config.backbone',
+    registries.backbones,
+  );
+  return resolveResources(config, method);
 }
 
 /** What a run leaves in its directory. */
@@ -211,24 +264,30 @@ async function truncateLog(logFile: string, step: number): Promise<void> {
 async function trainOn(
   source: DatasetSource,
   config: TrainConfig,
-  options: TrainOptions,
+  resources: ResolvedResources,
+  options: TrainOptions & { readonly registries: TrainRegistries },
 ): Promise<TrainResult> {
+  const { registries } = options;
   const checkpointDirectory = join(options.out, 'checkpoint');
   const logFile = join(options.out, 'train.jsonl');
-  const oldFeatures = await optionalNpy(config.oldFeatures);
-  const credibleMatrix = await optionalNpy(config.credible);
-  const prototypes = await optionalNpy(config.prototypes);
-  for (const [name, matrix] of [
-    ['oldFeatures', oldFeatures],
-    ['credible', credibleMatrix],
-  ] as const) {
-    if (matrix !== undefined && matrix.rows !== source.size)
-      throw new InvalidConfigError(
-        `config.${name}`,
-        `${config[name]} has ${matrix.rows} rows for ${source.size} training images: it must be index-aligned with the dataset`,
-      );
-  }
-  if (credibleMatrix !== undefined) checkCredibleFlags(credibleMatrix, config.credible!);
+  const backboneConfig = { seed: config.seed, ...config.backbone };
+  const resolvedBackbone = resolveBackboneConfig(
+    backboneConfig,
+    'config.backbone',
+    registries.backbones,
+  );
+  const { embeddingDim } = resolvedBackbone.spec.size(resolvedBackbone.config);
+  const numClasses = config.numClasses ?? source.numClasses;
+  // Every resource the method declares, read and checked against the run before any model is
+  // built: a wrong file stops here, not at the first step.
+  const matrices = await loadResources(resources.used, {
+    images: source.size,
+    classes: numClasses,
+    embeddingDim,
+  });
+  const perImage = resources.used.filter(({ spec }) => spec.rows === 'images');
+  const oldFeatures = matrices.get(OLD_FEATURES.key);
+  const credibleFlags = matrices.get(CREDIBLE_FLAGS.key);
 
   let backbone: Backbone;
   let step = 0;
@@ -253,26 +312,8 @@ async function trainOn(
     resumedLoss = Number(metadata.extra.lastLoss ?? Number.NaN);
     await truncateLog(logFile, step);
   } else {
-    backbone = createBackbone({ seed: config.seed, ...config.backbone }, 'config.backbone');
+    backbone = createBackbone(backboneConfig, 'config.backbone', registries.backbones);
   }
-  for (const [key, matrix, what] of [
-    ['oldFeatures', oldFeatures, 'old features'],
-    ['prototypes', prototypes, 'prototypes'],
-  ] as const) {
-    const narrowerAllowed = compatibilityLosses.get(config.loss.type).oldWidth === 'at-most';
-    const fits =
-      matrix === undefined ||
-      matrix.cols === backbone.embeddingDim ||
-      (narrowerAllowed && matrix.cols < backbone.embeddingDim);
-    if (!fits) {
-      backbone.dispose();
-      throw new InvalidConfigError(
-        `config.${key}`,
-        `the ${what} are ${matrix.cols}-dimensional but the model embeds into ${backbone.embeddingDim}: compatibility methods compare them directly, so set backbone.embeddingDim to ${matrix.cols} (or extract with an old model of dimension ${backbone.embeddingDim})`,
-      );
-    }
-  }
-  const numClasses = config.numClasses ?? source.numClasses;
   const trainingLabels = await source.labels();
   const head = createHead(
     config.head,
@@ -282,6 +323,7 @@ async function trainOn(
       seed: config.seed,
     },
     'config.head',
+    registries.heads,
   );
   // A new run may start from existing weights (a resume has its own). The run directory is made
   // only once they are known to fit.
@@ -294,16 +336,16 @@ async function trainOn(
     head.dispose();
     throw error;
   }
-  const loss: CompatibilityLoss = createCompatibilityLoss(
-    config.loss,
-    await compatibilityContext(config.loss.type, {
-      ...(oldFeatures === undefined ? {} : { oldFeatures }),
-      ...(prototypes === undefined ? {} : { prototypes }),
+  // The method builds its own context from its resources (LCE's class centres, ...).
+  const method = registries.losses.get(config.loss.type);
+  const loss: CompatibilityLoss = method.create(
+    parseConfig(method.configSchema, { ...config.loss, type: method.id }, 'config.loss'),
+    await method.prepare({
       labels: trainingLabels,
       numClasses,
       embeddingDim: backbone.embeddingDim,
+      matrices,
     }),
-    'config.loss',
   );
   const optimizer = new Sgd({
     momentum: config.optimizer.momentum,
@@ -355,7 +397,7 @@ async function trainOn(
     });
     queryAdapter = await writeQueryAdapter(options.out, loss, {
       rows: source.size,
-      inputs: [prototypes, oldFeatures].filter((matrix) => matrix !== undefined),
+      inputs: resources.used.map(({ spec }) => matrices.get(spec.key)!),
     });
     lastCheckpointStep = step;
   };
@@ -399,6 +441,7 @@ async function trainOn(
         await loss.atEpochStart({
           epoch,
           ...(oldFeatures === undefined ? {} : { oldFeatures }),
+          resources: matrices,
           labels: trainingLabels,
           numClasses,
           embedTrainingSet: () => embedInOrder(backbone, source, config.batchSize),
@@ -415,15 +458,19 @@ async function trainOn(
         );
         const old = oldFeatures === undefined ? undefined : gatherRows(oldFeatures, batch.indices);
         const credible =
-          credibleMatrix === undefined
+          credibleFlags === undefined
             ? undefined
-            : Array.from(batch.indices, (index) => credibleMatrix.data[index]! > 0.5);
+            : Array.from(batch.indices, (index) => credibleFlags.data[index]! > 0.5);
+        const batchResources = new Map(
+          perImage.map(({ spec }) => [spec.key, hostRows(matrices.get(spec.key)!, batch.indices)]),
+        );
         const { value, grads } = tf.variableGrads(() => {
-          const inputs = {
+          const inputs: CompatibilityInputs = {
             embeddings: backbone.apply(batch.images, { training: true }),
             labels: batch.labelValues,
             ...(old === undefined ? {} : { old }),
             ...(credible === undefined ? {} : { credible }),
+            ...(batchResources.size === 0 ? {} : { resources: batchResources }),
             epoch,
             epochs: config.epochs,
             progress: step / totalSteps,

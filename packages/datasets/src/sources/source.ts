@@ -1,4 +1,4 @@
-import type { RegistryEntry } from '@bctkit/tensor-ops';
+import type { ComponentSpec } from '@bctkit/tensor-ops';
 import type { z } from 'zod';
 
 /** An image as a source provides it: still encoded (JPEG/PNG bytes), or raw pixels. */
@@ -53,13 +53,19 @@ export interface ImageLocation {
   readonly offset?: number;
 }
 
-/** A registered kind of dataset source. */
+/** A registered kind of dataset source. Define one with {@link defineSource}. */
 export interface SourceSpec<Config extends { type: string } = { type: string }>
-  extends RegistryEntry {
-  /** Version of this spec's config format; bumped on incompatible changes. */
-  readonly specVersion: 1;
-  /** Strict schema of the config, `type` included. */
-  readonly configSchema: z.ZodType<Config>;
+  extends ComponentSpec<Config> {
   /** Opens the source described by a parsed config. */
   open(config: Config): Promise<DatasetSource>;
+}
+
+/**
+ * Defines a dataset source: `open` receives the config as its schema parses it (defaults filled
+ * in), typed from the schema.
+ */
+export function defineSource<Schema extends z.ZodType<{ type: string }>>(
+  spec: SourceSpec<z.output<Schema>> & { readonly configSchema: Schema },
+): SourceSpec {
+  return spec;
 }

@@ -2,9 +2,12 @@ import { createRandom, type HostMatrix, InvalidConfigError, l2Normalize } from '
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
+import { advBctClassBoundaries } from '../offline/class-boundaries.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeTensor } from './prototype-influence.js';
 import { requireOld } from './require-old.js';
+import { OLD_FEATURES, requireResource } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss } from './spec.js';
 
 /** Config of {@link createAdvBctLoss}. */
 export const advBctConfigSchema = z.strictObject({
@@ -167,3 +170,18 @@ export function createAdvBctLoss(config: AdvBctConfig, context: AdvBctContext): 
     dispose: () => tf.dispose([centres, radiusTensor, elastic, ...Object.values(discriminator)]),
   };
 }
+
+/** The registry entry of `advbct`. */
+export const advBctSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'advbct',
+  description: 'AdvBCT: elastic point-to-set boundaries plus an adversarial old/new discriminator',
+  specVersion: 1,
+  configSchema: advBctConfigSchema,
+  resources: [OLD_FEATURES],
+  // The old class centres and radii: one streaming pass over the old features.
+  prepare: (resources) =>
+    advBctClassBoundaries(requireResource(resources, OLD_FEATURES), resources.labels, {
+      numClasses: resources.numClasses,
+    }),
+  create: (config, context) => createAdvBctLoss(config, context),
+});

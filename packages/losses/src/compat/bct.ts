@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
+import { PROTOTYPES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, withPrototypes } from './spec.js';
 
 /** Config of {@link createBctLoss}. */
 export const bctConfigSchema = z.strictObject({
@@ -55,3 +57,15 @@ export function createBctLoss(config: BctConfig, context: BctContext): Compatibi
     dispose: () => prototypes.dispose(),
   };
 }
+
+/** The registry entry of `bct`. */
+export const bctSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'bct',
+  aliases: ['influence'],
+  description: "BCT's influence loss through frozen old class prototypes",
+  specVersion: 1,
+  configSchema: bctConfigSchema,
+  resources: [PROTOTYPES],
+  prepare: withPrototypes,
+  create: (config, context) => createBctLoss(config, context),
+});

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
+import { PROTOTYPES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, withPrototypes } from './spec.js';
 
 /** Config of {@link createBt2Loss}. */
 export const bt2ConfigSchema = z.strictObject({
@@ -132,3 +134,16 @@ export function createBt2Loss(config: Bt2Config, context: Bt2Context): Compatibi
 
 let instances = 0;
 const uid = () => ++instances;
+
+/** The registry entry of `bt2`. */
+export const bt2Spec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'bt2',
+  description:
+    "BT²: BCT's influence loss on the first old-width coordinates of a learned orthonormal basis transformation, the rest left free",
+  specVersion: 1,
+  configSchema: bt2ConfigSchema,
+  // The old prototypes may be narrower than the new embedding: BT² grows the space.
+  resources: [{ ...PROTOTYPES, cols: 'at-most-embedding' }],
+  prepare: withPrototypes,
+  create: (config, context) => createBt2Loss(config, context),
+});

@@ -13,6 +13,12 @@ export interface CompatibilityInputs {
   readonly old?: tf.Tensor2D;
   /** Per row: 1 when its old feature is credible (MixBCT's denoising), 0 when noisy. */
   readonly credible?: ArrayLike<number | boolean>;
+  /**
+   * The batch's rows of every per-image resource the run was given (`rows: 'images'`), by key:
+   * how a method declared in a plugin gets per-image data of its own. `oldFeatures` and
+   * `credible` also arrive as `old` and `credible`.
+   */
+  readonly resources?: ReadonlyMap<string, HostMatrix>;
   /** Current epoch, from 0 (methods with schedules: UniBCT, AdvBCT). */
   readonly epoch?: number;
   /** Total epochs of the run. */
@@ -63,8 +69,10 @@ export interface CompatibilityLoss {
 export interface EpochStartTools {
   /** The epoch about to start, from 0. */
   readonly epoch: number;
-  /** `[N, d]` old-model features of the training set, when the run has them. */
+  /** `[N, d]` old-model features of the training set, when the method declares them. */
   readonly oldFeatures?: HostMatrix;
+  /** Every resource the method declared, by key (the same matrices its `prepare` received). */
+  readonly resources?: ReadonlyMap<string, HostMatrix>;
   /** Labels of the training set, in dataset order. */
   readonly labels: Int32Array;
   /** Classes of the head. */

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { requireOld } from './require-old.js';
+import { OLD_FEATURES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, nothing } from './spec.js';
 
 /** Config of {@link createL2Loss}. */
 export const l2ConfigSchema = z.strictObject({
@@ -49,3 +51,26 @@ export function createL2Loss(config: L2Config): CompatibilityLoss {
     dispose: () => {},
   };
 }
+
+/** The registry entry of `l2`. */
+export const l2Spec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'l2',
+  description: 'L2 regression of normalised new features to old ones',
+  specVersion: 1,
+  configSchema: l2ConfigSchema,
+  resources: [OLD_FEATURES],
+  prepare: nothing,
+  create: (config) => createL2Loss(config),
+});
+
+/** The registry entry of `weakened-l2`. */
+export const weakenedL2Spec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'weakened-l2',
+  description:
+    "MixBCT repository's weakened L2: distances below a tolerance (default 0.2) are not penalised",
+  specVersion: 1,
+  configSchema: weakenedL2ConfigSchema,
+  resources: [OLD_FEATURES],
+  prepare: nothing,
+  create: (config) => createL2Loss(config),
+});

@@ -7,8 +7,11 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
+import { lceClassCentres } from '../offline/class-boundaries.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeTensor } from './prototype-influence.js';
+import { OLD_FEATURES, requireResource } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss } from './spec.js';
 
 /** Config of {@link createLceLoss}. */
 export const lceConfigSchema = z.strictObject({
@@ -84,3 +87,19 @@ export function createLceLoss(config: LceConfig, context: LceContext): Compatibi
     dispose: () => tf.dispose([centres, kappa]),
   };
 }
+
+/** The registry entry of `lce`. */
+export const lceSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'lce',
+  description:
+    'LCE: align the classifier to old class centres, keep features inside old boundaries',
+  specVersion: 1,
+  configSchema: lceConfigSchema,
+  resources: [OLD_FEATURES],
+  // The old class centres and angular bounds: one streaming pass over the old features.
+  prepare: (resources) =>
+    lceClassCentres(requireResource(resources, OLD_FEATURES), resources.labels, {
+      numClasses: resources.numClasses,
+    }),
+  create: (config, context) => createLceLoss(config, context),
+});

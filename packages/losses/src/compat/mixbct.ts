@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import type { CompatibilityInputs, CompatibilityLoss } from './compatibility-loss.js';
 import { requireOld } from './require-old.js';
+import { CREDIBLE_FLAGS, OLD_FEATURES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, nothing } from './spec.js';
 
 /** Config of {@link createMixBctLoss}. */
 export const mixBctConfigSchema = z.strictObject({
@@ -90,3 +92,14 @@ export function createMixBctLoss(config: MixBctConfig): MixBctLoss {
     dispose: () => {},
   };
 }
+
+/** The registry entry of `mixbct`. */
+export const mixBctSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'mixbct',
+  description: 'MixBCT: replace a share of each batch with credible old features, one head loss',
+  specVersion: 1,
+  configSchema: mixBctConfigSchema,
+  resources: [OLD_FEATURES, CREDIBLE_FLAGS],
+  prepare: nothing,
+  create: (config) => createMixBctLoss(config),
+});

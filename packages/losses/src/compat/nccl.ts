@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { hostLabels } from '../heads/labels.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { requireOld } from './require-old.js';
+import { OLD_FEATURES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, nothing } from './spec.js';
 
 /** Config of {@link createNcclLoss}. */
 export const ncclConfigSchema = z.strictObject({
@@ -169,3 +171,14 @@ export function createNcclLoss(config: NcclConfig): NcclLoss {
     },
   };
 }
+
+/** The registry entry of `nccl`. */
+export const ncclSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'nccl',
+  description: 'NCCL: weighted supervised contrast of new features against a queue of old ones',
+  specVersion: 1,
+  configSchema: ncclConfigSchema,
+  resources: [OLD_FEATURES],
+  prepare: nothing,
+  create: (config) => createNcclLoss(config),
+});

@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { CompatibilityLoss } from './compatibility-loss.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, nothing } from './spec.js';
 
 /**
  * No compatibility constraint: the head's loss alone. The "unconstrained new model" baseline,
@@ -12,3 +14,14 @@ export function createNoCompatibility(): CompatibilityLoss {
     dispose: () => {},
   };
 }
+
+/** The registry entry of `none`. */
+export const noneSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'none',
+  description: 'no compatibility constraint (the unconstrained new model)',
+  specVersion: 1,
+  configSchema: z.strictObject({ type: z.literal('none') }),
+  resources: [],
+  prepare: nothing,
+  create: () => createNoCompatibility(),
+});

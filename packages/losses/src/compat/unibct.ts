@@ -5,6 +5,8 @@ import { hostLabels } from '../heads/labels.js';
 import { refinePrototypes } from '../offline/refine-prototypes.js';
 import type { CompatibilityLoss } from './compatibility-loss.js';
 import { prototypeInfluence, prototypeTensor, prototypeTermFields } from './prototype-influence.js';
+import { OLD_FEATURES, PROTOTYPES } from './resources.js';
+import { type CompatibilitySpec, defineCompatibilityLoss, withPrototypes } from './spec.js';
 
 /** Config of {@link createUniBctLoss}. */
 export const uniBctConfigSchema = z.strictObject({
@@ -112,3 +114,14 @@ export function createUniBctLoss(
     dispose: () => prototypes.dispose(),
   };
 }
+
+/** The registry entry of `unibct`. */
+export const uniBctSpec: CompatibilitySpec = defineCompatibilityLoss({
+  id: 'unibct',
+  description: 'UniBCT: BCT through prototypes refined by structural propagation during training',
+  specVersion: 1,
+  configSchema: uniBctConfigSchema,
+  resources: [PROTOTYPES, OLD_FEATURES],
+  prepare: withPrototypes,
+  create: (config, context) => createUniBctLoss(config, context),
+});

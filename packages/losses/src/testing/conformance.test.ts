@@ -1,7 +1,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { createCompatibilityLoss, createHead, heads } from '../builtins.js';
-import { ConformanceError, checkLossConformance } from './index.js';
+import { z } from 'zod';
+import {
+  compatibilityLosses,
+  createCompatibilityLoss,
+  createHead,
+  defineCompatibilityLoss,
+  heads,
+} from '../builtins.js';
+import { requireOld } from '../compat/require-old.js';
+import { ConformanceError, checkLossConformance, checkMethodConformance } from './index.js';
 
 const context = { numClasses: 5, embeddingDim: 4, seed: 1 };
 
@@ -126,5 +134,84 @@ describe('every compatibility loss passes the conformance suite', () => {
     old.dispose();
     loss.dispose();
     head.dispose();
+  });
+});
+
+describe('checkMethodConformance: every registered method, from its registry entry', () => {
+  const cases: [string, Record<string, unknown>, boolean][] = [
+    ['none', {}, true],
+    ['l2', { lambda: 1 }, false],
+    ['weakened-l2', { lambda: 1 }, false],
+    ['bct', { scale: 4 }, true],
+    ['bt2', { scale: 4 }, true],
+    ['mixbct', { ratio: 0.5 }, true],
+    ['unibct', { scale: 4, startEpoch: 0 }, true],
+    ['lce', { alignWeight: 1 }, true],
+    ['advbct', { hiddenUnits: 3, adversarialWeight: 0 }, true],
+    ['nccl', { queueSize: 6 }, true],
+  ];
+  it('covers every built-in method', () => {
+    expect(cases.map(([id]) => id).sort()).toEqual(compatibilityLosses.ids());
+  });
+  it.each(cases)('%s', async (type, config, ignoresUnlabelledRows) => {
+    const before = tf.memory().numTensors;
+    await checkMethodConformance(compatibilityLosses.get(type), { config, ignoresUnlabelledRows });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('catches a method that reads old features it did not declare', async () => {
+    const sneaky = defineCompatibilityLoss({
+      id: 'sneaky',
+      specVersion: 1,
+      configSchema: z.strictObject({ type: z.literal('sneaky') }),
+      resources: [],
+      prepare: () => ({}),
+      create: () => ({
+        id: 'sneaky',
+        trainableVariables: [],
+        loss: (inputs, head) =>
+          tf.tidy(() =>
+            tf.add(
+              head.loss(inputs.embeddings, inputs.labels),
+              tf.sum(requireOld(inputs, 'sneaky')),
+            ),
+          ) as tf.Scalar,
+        dispose: () => {},
+      }),
+    });
+    await expect(checkMethodConformance(sneaky)).rejects.toThrow(
+      /failed with only its declared resources \(none\).*needs the old features/,
+    );
+  });
+
+  it('catches a stateful method whose state does not restore what it computes', async () => {
+    let counter = 0;
+    const forgetful = defineCompatibilityLoss({
+      id: 'forgetful',
+      specVersion: 1,
+      configSchema: z.strictObject({ type: z.literal('forgetful') }),
+      resources: [],
+      prepare: () => ({}),
+      create: () => {
+        // A shift the epoch hook changes, but that state() does not carry.
+        let shift = 0;
+        const kept = tf.keep(tf.scalar(counter++));
+        return {
+          id: 'forgetful',
+          trainableVariables: [],
+          loss: (inputs, head) =>
+            tf.tidy(() => tf.add(head.loss(inputs.embeddings, inputs.labels), shift)) as tf.Scalar,
+          atEpochStart: async () => {
+            shift = 1;
+          },
+          state: () => new Map([['kept', kept]]),
+          restoreState: () => {},
+          dispose: () => kept.dispose(),
+        };
+      },
+    });
+    await expect(checkMethodConformance(forgetful)).rejects.toThrow(
+      /restored from its state, the loss is/,
+    );
   });
 });

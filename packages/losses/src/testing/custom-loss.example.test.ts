@@ -8,8 +8,11 @@ import {
   compatibilityLosses,
   createCompatibilityLoss,
   createHead,
+  defineCompatibilityLoss,
+  OLD_FEATURES,
+  requireOld,
 } from '@bctkit/losses';
-import { checkLossConformance } from '@bctkit/losses/test';
+import { checkLossConformance, checkMethodConformance } from '@bctkit/losses/test';
 import { l2Normalize } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,8 +28,10 @@ function createCosineLoss(config: z.output<typeof cosineConfigSchema>): Compatib
   return {
     id: 'cosine',
     trainableVariables: [],
-    loss: ({ embeddings, labels, old }, head) => {
-      if (old === undefined) throw new Error('cosine needs old features');
+    loss: (inputs, head) => {
+      const { embeddings, labels } = inputs;
+      // The batch's old features, checked to be there and of the embeddings' shape.
+      const old = requireOld(inputs, 'cosine');
       return tf.tidy(() => {
         const cosine = tf.sum(tf.mul(l2Normalize(embeddings), l2Normalize(old)), 1);
         const distance = tf.mean(tf.sub(1, cosine));
@@ -37,14 +42,20 @@ function createCosineLoss(config: z.output<typeof cosineConfigSchema>): Compatib
   };
 }
 
-compatibilityLosses.register({
+/** The registry entry: config schema, the resources it needs, how to build it. */
+export const cosine = defineCompatibilityLoss({
   id: 'cosine',
   description: 'cosine distance of new features to old ones',
   specVersion: 1,
   configSchema: cosineConfigSchema,
-  needs: ['old-features'],
-  create: (config) => createCosineLoss(config as z.output<typeof cosineConfigSchema>),
+  // The trainer checks the old features (rows, width, finite values) before building a model,
+  // and hands each batch its rows as `inputs.old`.
+  resources: [OLD_FEATURES],
+  prepare: () => ({}),
+  create: (config) => createCosineLoss(config),
 });
+
+compatibilityLosses.register(cosine);
 // #endregion example
 
 afterAll(() => {
@@ -72,7 +83,11 @@ describe('the Contributing page example: a third-party loss', () => {
     head.dispose();
   });
 
-  it('passes the conformance suite (gradients by finite differences, leaks, bad shapes)', () => {
+  it('passes the method conformance suite (resources, gradients, leaks, state)', async () => {
+    await checkMethodConformance(cosine, { config: { lambda: 2 }, ignoresUnlabelledRows: false });
+  });
+
+  it('passes the loss conformance suite (gradients by finite differences, leaks, bad shapes)', () => {
     const loss = createCompatibilityLoss({ type: 'cosine' });
     const head = createHead({ type: 'softmax' }, { numClasses: 4, embeddingDim: 3 });
     const old = tf.randomNormal([6, 3], 0, 1, 'float32', 1) as tf.Tensor2D;

@@ -8,3 +8,4 @@ export {
   checkLossConformance,
   type LossUnderTest,
 } from './conformance.js';
+export { checkMethodConformance, type MethodConformanceOptions } from './method-conformance.js';

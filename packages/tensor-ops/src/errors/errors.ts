@@ -113,10 +113,19 @@ export class UnknownComponentError extends BctkitError {
 
 /** Two components were registered under the same id or alias. */
 export class DuplicateComponentError extends BctkitError {
-  constructor(category: string, name: string, existingId: string) {
+  /**
+   * @param origins - where the component being registered and the one holding the name come
+   *   from (`built-in` or a plugin), when known, so that a clash between plugins names both.
+   */
+  constructor(
+    category: string,
+    name: string,
+    existingId: string,
+    origins?: { readonly existing: string; readonly added: string },
+  ) {
     super(
       'DUPLICATE_COMPONENT',
-      `Cannot register ${category} '${name}': the name is already taken by '${existingId}'. ` +
+      `Cannot register ${category} '${name}'${origins === undefined ? '' : ` from ${origins.added}`}: the name is already taken by '${existingId}'${origins === undefined ? '' : ` (${origins.existing})`}. ` +
         'Pick another id, or unregister the existing one first.',
     );
   }

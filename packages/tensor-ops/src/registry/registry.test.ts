@@ -62,7 +62,12 @@ describe('Registry', () => {
     const registry = losses();
     expect(() => registry.register({ id: 'arcface', scale: 1 })).toThrow(DuplicateComponentError);
     expect(() => registry.register({ id: 'sphereface', aliases: ['ARC'], scale: 1 })).toThrow(
-      "Cannot register loss 'ARC': the name is already taken by 'arcface'.",
+      "Cannot register loss 'ARC' from built-in: the name is already taken by 'arcface' (built-in).",
+    );
+    // A clash between plugins names both, so the user knows which one to drop.
+    registry.register({ id: 'ract', scale: 1 }, 'bctkit-plugin-ract');
+    expect(() => registry.register({ id: 'RACT', scale: 1 }, './my-loss.js')).toThrow(
+      "Cannot register loss 'RACT' from ./my-loss.js: the name is already taken by 'ract' (bctkit-plugin-ract).",
     );
     expect(() => registry.register({ id: 'x-y', aliases: ['x_y'], scale: 1 })).toThrow(
       DuplicateComponentError,
@@ -70,6 +75,17 @@ describe('Registry', () => {
     // A refused registration leaves nothing behind.
     expect(registry.has('sphereface')).toBe(false);
     expect(registry.has('x-y')).toBe(false);
+  });
+
+  it('remembers where a component comes from, and copies keep it', () => {
+    const registry = losses();
+    registry.register({ id: 'ract', scale: 1 }, 'bctkit-plugin-ract');
+    expect(registry.originOf('arc')).toBe('built-in');
+    expect(registry.originOf('RACT')).toBe('bctkit-plugin-ract');
+    const copy = registry.copy();
+    copy.unregister('ract');
+    expect(copy.has('ract')).toBe(false);
+    expect(registry.originOf('ract')).toBe('bctkit-plugin-ract');
   });
 
   it('unregisters a component with its aliases', () => {

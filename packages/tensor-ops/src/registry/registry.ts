@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { DuplicateComponentError, UnknownComponentError } from '../errors/errors.js';
 import { editDistance } from './edit-distance.js';
 
@@ -10,6 +11,23 @@ export interface RegistryEntry {
   /** One line shown by `bct list` and the docs. */
   readonly description?: string;
 }
+
+/**
+ * A component configured by a `{ type, ...options }` object: the base of every registered kind
+ * (losses, heads, backbones, sources). `Config` is inferred from the schema by each kind's
+ * `define...` function, so a component's `create` reads its options without casts.
+ */
+export interface ComponentSpec<Config extends { type: string } = { type: string }>
+  extends RegistryEntry {
+  /** Version of the config format; bumped on incompatible changes. */
+  readonly specVersion: 1;
+  /** Strict schema of the config, `type` included; defaults filled in. */
+  // biome-ignore lint/suspicious/noExplicitAny: a schema's input type is whatever it accepts
+  readonly configSchema: z.ZodType<Config, any>;
+}
+
+/** Where a registered component comes from: `built-in`, or the plugin that registered it. */
+export const BUILT_IN = 'built-in';
 
 /** How a name is compared: case, `_` and spaces do not matter (`IResNet_50` finds `iresnet-50`). */
 function normaliseName(name: string): string {
@@ -36,6 +54,8 @@ export class Registry<T extends RegistryEntry> {
   private readonly entries = new Map<string, T>();
   /** Normalised id or alias -> canonical id. */
   private readonly names = new Map<string, string>();
+  /** Canonical id -> origin, for components not built in. */
+  private readonly origins = new Map<string, string>();
 
   constructor(category: string) {
     this.category = category;
@@ -43,20 +63,27 @@ export class Registry<T extends RegistryEntry> {
 
   /**
    * Adds a component.
+   * @param origin - where it comes from, shown by `bct list`: `built-in` (the default) or the
+   *   plugin that registers it.
    * @returns the entry, for chaining.
    * @throws {@link DuplicateComponentError} when its id or an alias is already taken.
    */
-  register(entry: T): T {
+  register(entry: T, origin: string = BUILT_IN): T {
     const names = [entry.id, ...(entry.aliases ?? [])];
     const seen = new Set<string>();
     for (const name of names) {
       const key = normaliseName(name);
       const owner = this.names.get(key) ?? (seen.has(key) ? entry.id : undefined);
-      if (owner !== undefined) throw new DuplicateComponentError(this.category, name, owner);
+      if (owner !== undefined)
+        throw new DuplicateComponentError(this.category, name, owner, {
+          existing: this.origins.get(owner) ?? (seen.has(key) ? origin : BUILT_IN),
+          added: origin,
+        });
       seen.add(key);
     }
     this.entries.set(entry.id, entry);
     for (const key of seen) this.names.set(key, entry.id);
+    if (origin !== BUILT_IN) this.origins.set(entry.id, origin);
     return entry;
   }
 
@@ -65,6 +92,7 @@ export class Registry<T extends RegistryEntry> {
     const entry = this.entries.get(id);
     if (entry === undefined) return false;
     this.entries.delete(id);
+    this.origins.delete(id);
     for (const name of [entry.id, ...(entry.aliases ?? [])]) this.names.delete(normaliseName(name));
     return true;
   }
@@ -84,6 +112,19 @@ export class Registry<T extends RegistryEntry> {
       throw new UnknownComponentError(this.category, name, this.suggest(name), this.ids());
     }
     return this.entries.get(id)!;
+  }
+
+  /** Where a component comes from (`built-in`, or the plugin that registered it). */
+  originOf(name: string): string {
+    return this.origins.get(this.get(name).id) ?? BUILT_IN;
+  }
+
+  /** A new registry of the same category holding the same components (and origins). */
+  copy(): Registry<T> {
+    const copy = new Registry<T>(this.category);
+    for (const entry of this.entries.values())
+      copy.register(entry, this.origins.get(entry.id) ?? BUILT_IN);
+    return copy;
   }
 
   /** All components, sorted by id. */
