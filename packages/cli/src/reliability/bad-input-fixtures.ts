@@ -213,6 +213,12 @@ export async function writeBadInputFixtures(work: string): Promise<void> {
     'l2-trunc-old.json',
     fixtureConfig({ loss: { type: 'l2' }, oldFeatures: path('trunc.npy') }),
   );
+  await json(
+    'l2-resource-typo.json',
+    fixtureConfig({ loss: { type: 'l2' }, resources: { oldFeaturs: path('feat.npy') } }),
+  );
+  await json('plugin-loss.json', fixtureConfig({ loss: { type: 'ract' } }));
+  await writeFile(join(work, 'not-a-plugin.mjs'), 'export const answer = 42;\n');
   await json('bct-no-prototypes.json', fixtureConfig({ loss: { type: 'bct' } }));
   await json(
     'bct-nan-prototypes.json',
