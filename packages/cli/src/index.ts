@@ -111,6 +111,19 @@ export {
   stageOf,
 } from './scale/stages.js';
 export { runWorker, type WorkerOptions } from './scale/worker.js';
+export {
+  jsonLinesLog,
+  type StepReport,
+  type TrainCallback,
+  tensorBoardLog,
+} from './training/callbacks.js';
+export {
+  Checkpointer,
+  type CheckpointParts,
+  type ResumePoint,
+  type RunPosition,
+  readResumePoint,
+} from './training/checkpointer.js';
 export { clipGlobalNorm } from './training/clip.js';
 export {
   builtInRegistries,
@@ -132,7 +145,6 @@ export { Sgd, type SgdOptions } from './training/sgd.js';
 export { TensorBoardWriter } from './training/tensorboard.js';
 export {
   readTrainConfig,
-  type StepReport,
   type TrainOptions,
   type TrainResult,
   train,
@@ -142,4 +154,10 @@ export {
   type TrainConfigInput,
   trainConfigSchema,
 } from './training/train-config.js';
+export {
+  type StepOutcome,
+  type StepPosition,
+  TrainStep,
+  type TrainStepParts,
+} from './training/train-step.js';
 export { VERSION } from './version.js';

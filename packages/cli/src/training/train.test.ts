@@ -194,6 +194,40 @@ describe('train', () => {
     );
   });
 
+  it('calls its callbacks after every step and checkpoint; one can stop the run', async () => {
+    const events: string[] = [];
+    const stop = new AbortController();
+    const result = await train(config, {
+      out: join(work, 'callbacks'),
+      signal: stop.signal,
+      callbacks: [
+        {
+          onStep: (report) => {
+            events.push(`step ${report.step}`);
+            if (report.step === 4) stop.abort(); // e.g. early stopping on a metric
+          },
+          onCheckpoint: (step) => {
+            events.push(`checkpoint ${step}`);
+          },
+        },
+      ],
+    });
+    // checkpointEvery 3, 4 batches per epoch: a checkpoint at step 3, then at the epoch's end
+    // (step 4), where the stop is seen.
+    expect(events).toEqual([
+      'step 1',
+      'step 2',
+      'step 3',
+      'checkpoint 3',
+      'step 4',
+      'checkpoint 4',
+    ]);
+    expect(result.interrupted).toBe(true);
+    expect(result.steps).toBe(4);
+    result.backbone.dispose();
+    result.head.dispose();
+  });
+
   it('refuses to resume a run with another config, and names a bad config key', async () => {
     const out = join(work, 'mismatch');
     const first = await train(config, { out, maxSteps: 1 });

@@ -1,27 +1,21 @@
-import { appendFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adapters } from '@bctkit/adapters';
 import {
   type Backbone,
   createBackbone,
   extractFeatures,
-  loadCheckpoint,
-  readCheckpointMetadata,
   resolveBackboneConfig,
-  saveCheckpoint,
 } from '@bctkit/backbones';
 import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import {
   type ClassificationHead,
-  type CompatibilityInputs,
   type CompatibilityLoss,
-  CREDIBLE_FLAGS,
   createHead,
   OLD_FEATURES,
 } from '@bctkit/losses';
 import {
   createDirectory,
-  gatherRows,
   type HostMatrix,
   InvalidConfigError,
   OutputExistsError,
@@ -34,26 +28,18 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { pathExists } from '../path-exists.js';
 import { loadPlugins } from '../plugins/load-plugins.js';
-import { clipGlobalNorm } from './clip.js';
+import { jsonLinesLog, type StepReport, type TrainCallback, tensorBoardLog } from './callbacks.js';
+import { Checkpointer, readResumePoint } from './checkpointer.js';
 import { initialiseWeights, initSource } from './initialise.js';
 import { QUERY_ADAPTER_FILE, writeQueryAdapter } from './query-adapter.js';
 import { globalRegistries, type TrainRegistries } from './registries.js';
-import { hostRows, loadResources, type ResolvedResources, resolveResources } from './resources.js';
+import { loadResources, type ResolvedResources, resolveResources } from './resources.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
-import { TensorBoardWriter } from './tensorboard.js';
 import { type TrainConfig, type TrainConfigInput, trainConfigSchema } from './train-config.js';
+import { TrainStep } from './train-step.js';
 
-/** What {@link train} reports after each step. */
-export interface StepReport {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly epoch: number;
-  readonly loss: number;
-  readonly learningRate: number;
-  readonly gradientNorm: number;
-  readonly imagesPerSecond: number;
-}
+export type { StepReport } from './callbacks.js';
 
 /** What {@link train} reports about its data before the first step. */
 export interface DataReport {
@@ -80,6 +66,11 @@ export interface TrainOptions {
    */
   readonly force?: boolean;
   readonly onStep?: (report: StepReport) => void;
+  /**
+   * Followers of the run besides its JSONL log and TensorBoard events (which it always writes),
+   * called after each step and checkpoint, after those and before `onStep`.
+   */
+  readonly callbacks?: readonly TrainCallback[];
   /** Told once, before the first step, what the data is and how its images are converted. */
   readonly onData?: (report: DataReport) => void;
   /** Stop after this many steps of this invocation (for tests and time-boxed runs). */
@@ -121,16 +112,6 @@ function stepSeed(seed: number, step: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0;
 }
 
-/**
- * Trains a backbone with a head and a compatibility loss: SGD with momentum and weight decay,
- * the learning-rate schedule, gradient-norm clipping of the backbone, a seeded data order, and a
- * checkpoint (backbone, head, optimiser and loss state) every `checkpointEvery` steps and at each
- * epoch's end, written atomically. With `resume`, a killed run continues from its last checkpoint
- * with the same data order and random draws: the result equals an uninterrupted run.
- *
- * @throws {@link @bctkit/tensor-ops!InvalidConfigError} for a bad config, or a resume whose config
- *   differs from the run's.
- */
 /** The backbone's features of every image of `source`, in dataset order, without flips. */
 async function embedInOrder(
   backbone: Backbone,
@@ -153,6 +134,20 @@ async function embedInOrder(
   }
 }
 
+/**
+ * Trains a backbone with a head and a compatibility loss: SGD with momentum and weight decay,
+ * the learning-rate schedule, gradient-norm clipping of the backbone, a seeded data order, and a
+ * checkpoint (backbone, head, optimiser and loss state) every `checkpointEvery` steps and at each
+ * epoch's end, written atomically. With `resume`, a killed run continues from its last checkpoint
+ * with the same data order and random draws: the result equals an uninterrupted run.
+ *
+ * The pieces are exported for a loop of one's own: {@link TrainStep} (one update),
+ * {@link Checkpointer} (save and restore everything a resume needs) and {@link TrainCallback}s
+ * ({@link jsonLinesLog}, {@link tensorBoardLog}, or yours through `options.callbacks`).
+ *
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} for a bad config, or a resume whose config
+ *   differs from the run's.
+ */
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
   const registries = await withPlugins(config, options);
@@ -285,43 +280,24 @@ async function trainOn(
     classes: numClasses,
     embeddingDim,
   });
-  const perImage = resources.used.filter(({ spec }) => spec.rows === 'images');
-  const oldFeatures = matrices.get(OLD_FEATURES.key);
-  const credibleFlags = matrices.get(CREDIBLE_FLAGS.key);
+  const perImage = new Map(
+    resources.used
+      .filter(({ spec }) => spec.rows === 'images')
+      .map(({ spec }) => [spec.key, matrices.get(spec.key)!]),
+  );
 
-  let backbone: Backbone;
-  let step = 0;
-  let startEpoch = 0;
-  let startBatch = 0;
-  let restored: Map<string, tf.Tensor> | undefined;
-  let resumedLoss = Number.NaN;
   const configText = JSON.stringify(config);
-  if (options.resume && (await pathExists(join(checkpointDirectory, 'model.json')))) {
-    const metadata = await readCheckpointMetadata(checkpointDirectory);
-    if (JSON.stringify(metadata.extra.config) !== configText)
-      throw new InvalidConfigError(
-        'config',
-        `the run in ${options.out} was started with a different config; resume with the same config or use another --out`,
-      );
-    const loaded = await loadCheckpoint(checkpointDirectory);
-    backbone = loaded.backbone;
-    restored = loaded.extraTensors;
-    step = metadata.step;
-    startEpoch = Number(metadata.extra.epoch);
-    startBatch = Number(metadata.extra.nextBatch);
-    resumedLoss = Number(metadata.extra.lastLoss ?? Number.NaN);
-    await truncateLog(logFile, step);
-  } else {
-    backbone = createBackbone(backboneConfig, 'config.backbone', registries.backbones);
-  }
+  const resume =
+    options.resume && (await pathExists(join(checkpointDirectory, 'model.json')))
+      ? await readResumePoint(checkpointDirectory, configText, options.out)
+      : undefined;
+  if (resume !== undefined) await truncateLog(logFile, resume.step);
+  const backbone =
+    resume?.backbone ?? createBackbone(backboneConfig, 'config.backbone', registries.backbones);
   const trainingLabels = await source.labels();
   const head = createHead(
     config.head,
-    {
-      numClasses,
-      embeddingDim: backbone.embeddingDim,
-      seed: config.seed,
-    },
+    { numClasses, embeddingDim: backbone.embeddingDim, seed: config.seed },
     'config.head',
     registries.heads,
   );
@@ -329,11 +305,12 @@ async function trainOn(
   // only once they are known to fit.
   const init = initSource(config);
   try {
-    if (restored === undefined && init !== undefined) await initialiseWeights(init, backbone, head);
+    if (resume === undefined && init !== undefined) await initialiseWeights(init, backbone, head);
     await createRunDirectory(options);
   } catch (error) {
     backbone.dispose();
     head.dispose();
+    if (resume !== undefined) tf.dispose([...resume.tensors.values()]);
     throw error;
   }
   // The method builds its own context from its resources (LCE's class centres, ...).
@@ -351,59 +328,49 @@ async function trainOn(
     momentum: config.optimizer.momentum,
     weightDecay: config.optimizer.weightDecay,
   });
+  const checkpointer = new Checkpointer({
+    directory: checkpointDirectory,
+    backbone,
+    head,
+    loss,
+    optimizer,
+    config: configText,
+  });
+  if (resume !== undefined) checkpointer.restore(resume.tensors);
+  const trainStep = new TrainStep({
+    backbone,
+    head,
+    loss,
+    optimizer,
+    clipNorm: config.optimizer.clipNorm,
+    perImage,
+  });
 
-  // Names of the non-backbone tensors in checkpoints.
-  const extraVariables = new Map<string, tf.Variable>();
-  for (const [index, variable] of head.trainableVariables.entries())
-    extraVariables.set(`head/${index}`, variable);
-  for (const [index, variable] of loss.trainableVariables.entries())
-    extraVariables.set(`loss/${index}`, variable);
-  const names = new Map<tf.Variable, string>();
-  for (const [name, variable] of backbone.tensors) names.set(variable, name);
-  for (const [name, variable] of extraVariables) names.set(variable, name);
-  const byName = new Map([...names].map(([variable, name]) => [name, variable]));
-
-  if (restored !== undefined) {
-    for (const [name, variable] of extraVariables) {
-      const tensor = restored.get(name);
-      if (tensor === undefined)
-        throw new InvalidConfigError('checkpoint', `the checkpoint has no ${name}`);
-      variable.assign(tensor);
-    }
-    const buffers = new Map<string, tf.Tensor>();
-    for (const [name, tensor] of restored)
-      if (name.startsWith('optimizer/')) buffers.set(name.slice('optimizer/'.length), tensor);
-    optimizer.restore(buffers, byName);
-    const lossState = new Map<string, tf.Tensor>();
-    for (const [name, tensor] of restored)
-      if (name.startsWith('loss-state/')) lossState.set(name.slice('loss-state/'.length), tensor);
-    loss.restoreState?.(lossState);
-    tf.dispose([...restored.values()]);
-  }
-
-  const tensorboard = new TensorBoardWriter(join(options.out, 'tensorboard'));
-  let lastCheckpointStep: number | undefined = restored === undefined ? undefined : step;
+  let step = resume?.step ?? 0;
+  let lastLoss = resume?.lastLoss ?? Number.NaN;
+  let lastCheckpointStep: number | undefined = resume?.step;
   let queryAdapter: string | undefined;
+  const callbacks: TrainCallback[] = [
+    jsonLinesLog(logFile),
+    tensorBoardLog(join(options.out, 'tensorboard')),
+    // The adapter of a method that learns a map into the old space, beside every checkpoint.
+    {
+      onCheckpoint: async () => {
+        queryAdapter = await writeQueryAdapter(options.out, loss, {
+          rows: source.size,
+          inputs: resources.used.map(({ spec }) => matrices.get(spec.key)!),
+        });
+      },
+    },
+    ...(options.callbacks ?? []),
+    ...(options.onStep === undefined ? [] : [{ onStep: options.onStep }]),
+  ];
   const checkpoint = async (epoch: number, nextBatch: number) => {
-    const extraTensors = new Map<string, tf.Tensor>(extraVariables);
-    for (const [name, buffer] of optimizer.state(names))
-      extraTensors.set(`optimizer/${name}`, buffer);
-    for (const [name, tensor] of loss.state?.() ?? [])
-      extraTensors.set(`loss-state/${name}`, tensor);
-    await saveCheckpoint(checkpointDirectory, backbone, {
-      step,
-      extra: { epoch, nextBatch, lastLoss, config: JSON.parse(configText) },
-      extraTensors,
-    });
-    queryAdapter = await writeQueryAdapter(options.out, loss, {
-      rows: source.size,
-      inputs: resources.used.map(({ spec }) => matrices.get(spec.key)!),
-    });
+    await checkpointer.save({ step, epoch, nextBatch, lastLoss });
     lastCheckpointStep = step;
+    for (const callback of callbacks) await callback.onCheckpoint?.(step);
   };
 
-  const backboneVariables = [...backbone.trainableVariables];
-  const otherVariables = [...head.trainableVariables, ...loss.trainableVariables];
   const loader = await createDataLoader(source, {
     batchSize: config.batchSize,
     shuffle: true,
@@ -422,7 +389,6 @@ async function trainOn(
   });
   const stepsPerEpoch = loader.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;
-  let lastLoss = resumedLoss;
   let stepsThisRun = 0;
   const result = (interrupted: boolean): TrainResult => ({
     backbone,
@@ -435,9 +401,11 @@ async function trainOn(
     ...(interrupted ? { interrupted: true } : {}),
   });
   try {
+    const startEpoch = resume?.epoch ?? 0;
     for (let epoch = startEpoch; epoch < config.epochs; epoch++) {
-      let batchIndex = epoch === startEpoch ? startBatch : 0;
+      let batchIndex = epoch === startEpoch ? (resume?.nextBatch ?? 0) : 0;
       if (batchIndex === 0 && loss.atEpochStart !== undefined) {
+        const oldFeatures = matrices.get(OLD_FEATURES.key);
         await loss.atEpochStart({
           epoch,
           ...(oldFeatures === undefined ? {} : { oldFeatures }),
@@ -456,44 +424,14 @@ async function trainOn(
           stepsPerEpoch,
           config.epochs,
         );
-        const old = oldFeatures === undefined ? undefined : gatherRows(oldFeatures, batch.indices);
-        const credible =
-          credibleFlags === undefined
-            ? undefined
-            : Array.from(batch.indices, (index) => credibleFlags.data[index]! > 0.5);
-        const batchResources = new Map(
-          perImage.map(({ spec }) => [spec.key, hostRows(matrices.get(spec.key)!, batch.indices)]),
-        );
-        const { value, grads } = tf.variableGrads(() => {
-          const inputs: CompatibilityInputs = {
-            embeddings: backbone.apply(batch.images, { training: true }),
-            labels: batch.labelValues,
-            ...(old === undefined ? {} : { old }),
-            ...(credible === undefined ? {} : { credible }),
-            ...(batchResources.size === 0 ? {} : { resources: batchResources }),
-            epoch,
-            epochs: config.epochs,
-            progress: step / totalSteps,
-            seed: stepSeed(config.seed, step),
-          };
-          return loss.loss(inputs, head);
-        }, [...backboneVariables, ...otherVariables]);
-        const backboneGradients = backboneVariables.map((variable) => grads[variable.name]!);
-        const { clipped, norm } = clipGlobalNorm(backboneGradients, config.optimizer.clipNorm);
-        optimizer.step(
-          [
-            ...backboneVariables.map((variable, index) => [variable, clipped[index]!] as const),
-            ...otherVariables.map((variable) => [variable, grads[variable.name]!] as const),
-          ],
+        const outcome = await trainStep.run(batch, {
           learningRate,
-        );
-        lastLoss = (await value.data())[0]!;
-        tf.dispose([
-          value,
-          ...Object.values(grads),
-          ...clipped,
-          ...(old === undefined ? [] : [old]),
-        ]);
+          epoch,
+          epochs: config.epochs,
+          progress: step / totalSteps,
+          seed: stepSeed(config.seed, step),
+        });
+        lastLoss = outcome.loss;
         batch.release();
         step++;
         stepsThisRun++;
@@ -510,27 +448,16 @@ async function trainOn(
           epoch,
           loss: lastLoss,
           learningRate,
-          gradientNorm: norm,
+          gradientNorm: outcome.gradientNorm,
           imagesPerSecond: batch.indices.length / ((performance.now() - started) / 1000),
         };
-        await appendFile(
-          logFile,
-          `${JSON.stringify({ time: new Date().toISOString(), ...report })}\n`,
-        );
-        await tensorboard.scalars(step, {
-          loss: lastLoss,
-          learning_rate: learningRate,
-          gradient_norm: norm,
-          images_per_second: report.imagesPerSecond,
-        });
-        options.onStep?.(report);
+        for (const callback of callbacks) await callback.onStep?.(report);
         const epochDone = batchIndex === stepsPerEpoch;
-        if (step % config.checkpointEvery === 0 || epochDone)
-          await checkpoint(epochDone ? epoch + 1 : epoch, epochDone ? 0 : batchIndex);
+        const due = step % config.checkpointEvery === 0 || epochDone;
+        if (due) await checkpoint(epochDone ? epoch + 1 : epoch, epochDone ? 0 : batchIndex);
         const aborted = options.signal?.aborted === true;
         if (aborted || (options.maxSteps !== undefined && stepsThisRun >= options.maxSteps)) {
-          if (!(step % config.checkpointEvery === 0 || epochDone))
-            await checkpoint(epoch, batchIndex);
+          if (!due) await checkpoint(epoch, batchIndex);
           return result(aborted);
         }
       }
