@@ -36,8 +36,9 @@ const allowed: Record<string, string[]> = {
   metrics: ['tensor-ops'],
   adapters: ['tensor-ops'],
   cli: ['tensor-ops', 'backbones', 'losses', 'datasets', 'metrics', 'adapters'],
-  'jpeg-turbo': [],
-  'tensor-ops-native': [],
+  'jpeg-turbo': ['native-build'],
+  'tensor-ops-native': ['native-build'],
+  'native-build': [],
 };
 
 /**
@@ -45,6 +46,9 @@ const allowed: Record<string, string[]> = {
  * their `src/` directly and are optional dependencies of the package that uses them.
  */
 const nativePackages = new Set(['jpeg-turbo', 'tensor-ops-native']);
+
+/** Plain JavaScript packages: the native ones and the build script and loader they share. */
+const javascriptPackages = new Set([...nativePackages, 'native-build']);
 
 describe('workspace', () => {
   it('has the packages the house style lays out', () => {
@@ -74,6 +78,19 @@ describe('workspace', () => {
         expect(existsSync(join(root, 'packages', directory, 'binding.gyp'))).toBe(true);
       });
 
+      it('builds and loads through the shared @bctkit/native-build, not a copy of its own', () => {
+        expect(manifest.dependencies?.['@bctkit/native-build']).toBe('workspace:^');
+        const script = readFileSync(
+          join(root, 'packages', directory, 'scripts', 'build.mjs'),
+          'utf8',
+        );
+        const loader = readFileSync(join(root, 'packages', directory, 'src', 'index.js'), 'utf8');
+        expect(script).toContain("from '@bctkit/native-build'");
+        expect(loader).toContain("from '@bctkit/native-build'");
+        expect(script).not.toContain('spawnSync');
+        expect(loader).not.toContain('createRequire');
+      });
+
       it('is only ever an optional dependency', () => {
         for (const other of packages) {
           expect(other.manifest.dependencies?.[manifest.name], other.directory).toBeUndefined();
@@ -95,7 +112,7 @@ describe('workspace', () => {
       expect(manifest.engines?.node).toBe('>=20.19');
     });
 
-    it.skipIf(nativePackages.has(directory))(
+    it.skipIf(javascriptPackages.has(directory))(
       'exports its source under @bctkit/source, and only dist/ when published',
       () => {
         const entry = manifest.exports?.['.'];
@@ -121,7 +138,7 @@ describe('workspace', () => {
         expect(allowed[directory], `${directory} -> ${name}`).toContain(name);
     });
 
-    it.skipIf(nativePackages.has(directory))(
+    it.skipIf(javascriptPackages.has(directory))(
       'takes tfjs-core as a peer dependency unless it is the application',
       () => {
         if (directory === 'cli') {

@@ -1,30 +1,11 @@
 // Loads the native decoder when it was built, and says why not otherwise.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { loadAddon } from '@bctkit/native-build';
 
-const root = join(import.meta.dirname, '..');
-const binary = join(root, 'build', 'Release', 'bctkit_jpeg.node');
-
-function load() {
-  if (!existsSync(binary)) {
-    let reason = 'not built (run: npm rebuild @bctkit/jpeg-turbo)';
-    try {
-      const status = JSON.parse(readFileSync(join(root, 'build', 'status.json'), 'utf8'));
-      if (status.reason) reason = status.reason;
-    } catch {
-      // no status: the install script did not run (e.g. scripts disabled)
-    }
-    return { binding: undefined, reason };
-  }
-  try {
-    return { binding: createRequire(import.meta.url)(binary), reason: undefined };
-  } catch (error) {
-    return { binding: undefined, reason: `the built decoder does not load: ${error.message}` };
-  }
-}
-
-const { binding, reason } = load();
+const { binding, reason } = loadAddon({
+  packageRoot: join(import.meta.dirname, '..'),
+  binary: 'bctkit_jpeg.node',
+});
 
 export const nativeJpeg = binding
   ? { available: true, libjpegVersion: binding.libjpegVersion }

@@ -1,10 +1,8 @@
 // Loads the native kernels when they were built, and says why not otherwise.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { loadAddon } from '@bctkit/native-build';
 
 const packageRoot = join(import.meta.dirname, '..');
-const binaryPath = join(packageRoot, 'build', 'Release', 'bctkit_kernels.node');
 
 /**
  * Thread waiting: OpenMP (element-wise kernels) and OpenBLAS (products) take turns on the same
@@ -22,26 +20,11 @@ function preferSleepingThreads() {
   process.env.OMP_NUM_THREADS ??= '1';
 }
 
-function loadBinding() {
-  if (!existsSync(binaryPath)) {
-    let reason = 'not built (its install script did not run)';
-    try {
-      const status = JSON.parse(readFileSync(join(packageRoot, 'build', 'status.json'), 'utf8'));
-      if (status.reason) reason = status.reason;
-    } catch {
-      // no status file: the install script did not run (scripts disabled)
-    }
-    return { binding: undefined, reason };
-  }
-  try {
-    preferSleepingThreads();
-    return { binding: createRequire(import.meta.url)(binaryPath), reason: undefined };
-  } catch (error) {
-    return { binding: undefined, reason: `the built add-on does not load: ${error.message}` };
-  }
-}
-
-const { binding, reason } = loadBinding();
+const { binding, reason } = loadAddon({
+  packageRoot,
+  binary: 'bctkit_kernels.node',
+  beforeLoad: preferSleepingThreads,
+});
 
 export const nativeKernels = binding
   ? { available: true, library: 'OpenBLAS', threads: binding.threads() }

@@ -8,6 +8,7 @@ describe('@bctkit/tensor-ops public API', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'AUTO_BACKEND_ORDER',
+        'BUILT_IN',
         'BackendUnavailableError',
         'BctkitError',
         'DatasetFormatError',
