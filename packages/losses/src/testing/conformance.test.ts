@@ -9,9 +9,27 @@ import {
   heads,
 } from '../builtins.js';
 import { requireOld } from '../compat/require-old.js';
+import { withGradientHint } from './conformance.js';
 import { ConformanceError, checkLossConformance, checkMethodConformance } from './index.js';
 
 const context = { numClasses: 5, embeddingDim: 4, seed: 1 };
+
+describe('withGradientHint', () => {
+  it("says what to call when tfjs's gradients were never registered", () => {
+    const missing = () =>
+      withGradientHint(() => {
+        throw new Error('Cannot compute gradient: gradient function not found for Add.');
+      });
+    expect(missing).toThrow(ConformanceError);
+    expect(missing).toThrow(/not registered; call `await registerGradients\(\)`/);
+    // Other errors pass through unchanged.
+    expect(() =>
+      withGradientHint(() => {
+        throw new RangeError('bad shape');
+      }),
+    ).toThrow(RangeError);
+  });
+});
 
 describe('checkLossConformance', () => {
   it.each(heads.ids())('passes for the %s head', (id) => {

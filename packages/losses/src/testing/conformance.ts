@@ -51,6 +51,23 @@ function expectThrows(body: () => unknown, message: string): void {
 }
 
 /**
+ * Runs `body`, turning tfjs's "gradient function not found for <op>" (gradients were never
+ * registered: the program did not call `registerGradients()` or `useBackend()`) into a
+ * {@link ConformanceError} that says what to call.
+ */
+export function withGradientHint<T>(body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    if (error instanceof Error && /gradient function not found/i.test(error.message))
+      throw new ConformanceError(
+        `${error.message}: tfjs's gradient functions are not registered; call \`await registerGradients()\` (or \`await useBackend('cpu')\`) from @bctkit/tensor-ops before computing gradients`,
+      );
+    throw error;
+  }
+}
+
+/**
  * Checks that a loss behaves as bctkit's losses do, for authors of third-party losses (throws a
  * {@link ConformanceError} at the first failure):
  *
@@ -79,9 +96,9 @@ export function checkLossConformance(
   // Leaks and gradient.
   const before = tf.memory().numTensors;
   const embeddings = tf.tensor2d(values, [batch, dim]);
-  const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
-    subject.compute(x as tf.Tensor2D, labels),
-  )(embeddings);
+  const { value, grad } = withGradientHint(() =>
+    tf.valueAndGrad((x: tf.Tensor) => subject.compute(x as tf.Tensor2D, labels))(embeddings),
+  );
   const analytic = grad.dataSync() as Float32Array;
   const loss = value.dataSync()[0]!;
   tf.dispose([embeddings, value, grad]);

@@ -3,7 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type CompatibilitySpec, createHead, prepareCompatibilityLoss } from '../builtins.js';
 import type { CompatibilityLoss } from '../compat/compatibility-loss.js';
 import type { ResourceSpec, Resources } from '../compat/resources.js';
-import { ConformanceError, type ConformanceOptions, checkLossConformance } from './conformance.js';
+import {
+  ConformanceError,
+  type ConformanceOptions,
+  checkLossConformance,
+  withGradientHint,
+} from './conformance.js';
 
 /** Options of {@link checkMethodConformance}. */
 export interface MethodConformanceOptions extends ConformanceOptions {
@@ -181,9 +186,11 @@ export async function checkMethodConformance(
     // Gradients of the method's own variables.
     if (loss.trainableVariables.length > 0) {
       const embeddings = tf.randomNormal([batch, dim], 0, 1, 'float32', 3) as tf.Tensor2D;
-      const { value, grads } = tf.variableGrads(
-        () => lossOf(loss, embeddings, labels.subarray(0, batch)),
-        [...loss.trainableVariables],
+      const { value, grads } = withGradientHint(() =>
+        tf.variableGrads(
+          () => lossOf(loss, embeddings, labels.subarray(0, batch)),
+          [...loss.trainableVariables],
+        ),
       );
       for (const variable of loss.trainableVariables) {
         const gradient = grads[variable.name];
