@@ -31,7 +31,7 @@ export interface ResumePoint extends RunPosition {
 /**
  * Reads the checkpoint in `directory` to resume a run.
  * @param config - the run's config as JSON: a checkpoint of another config is refused.
- * @throws {@link InvalidConfigError} when the run was started with a different config.
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} when the run was started with a different config.
  */
 export async function readResumePoint(
   directory: string,
@@ -92,7 +92,7 @@ export class Checkpointer {
   /**
    * Puts a checkpoint's tensors back (the backbone came with `readResumePoint`), and disposes
    * them.
-   * @throws {@link InvalidConfigError} when the checkpoint lacks a variable of the head or loss.
+   * @throws {@link @bctkit/tensor-ops!InvalidConfigError} when the checkpoint lacks a variable of the head or loss.
    */
   restore(tensors: Map<string, tf.Tensor>): void {
     try {

@@ -41,7 +41,7 @@ export interface ResolvedResources {
  * Matches the resources a compatibility method declares with the files the config gives
  * (`resources.<key>`, or the top-level shorthand of a standard one), without reading them.
  *
- * @throws {@link InvalidConfigError} naming the config key when a declared resource is missing,
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} naming the config key when a declared resource is missing,
  *   a resource is given twice, or `resources` names one the method does not declare (a typo).
  */
 export function resolveResources(
@@ -87,7 +87,7 @@ export function resolveResources(
  * columns, finite values or 0/1 flags), before any model is built.
  *
  * @returns the matrices by resource key.
- * @throws {@link InvalidConfigError} naming the config key and the file.
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} naming the config key and the file.
  */
 export async function loadResources(
   resources: readonly RunResource[],

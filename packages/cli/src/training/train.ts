@@ -192,7 +192,7 @@ async function withPlugins(config: TrainConfig, options: TrainOptions): Promise<
  * Checks, before any data is read or model built, the options of every component (a bad value
  * stops the run before it writes anything) and that the config gives every resource the
  * compatibility method declares.
- * @throws {@link InvalidConfigError} naming the first bad or missing config key.
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} naming the first bad or missing config key.
  */
 function checkBeforeTraining(config: TrainConfig, registries: TrainRegistries): ResolvedResources {
   const method = registries.losses.get(config.loss.type);

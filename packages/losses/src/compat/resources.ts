@@ -65,7 +65,7 @@ export interface Resources {
 
 /**
  * The matrix of a declared resource.
- * @throws {@link InvalidConfigError} naming the config key when the run was not given it.
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} naming the config key when the run was not given it.
  */
 export function requireResource(resources: Resources, spec: ResourceSpec): HostMatrix {
   const matrix = resources.matrices.get(spec.key);
@@ -91,7 +91,7 @@ export interface ResourceDimensions {
  *
  * @param where - what to name in the error, e.g. `config.oldFeatures`.
  * @param file - the file the matrix came from, for the message.
- * @throws {@link InvalidConfigError} saying what is wrong and what would fit.
+ * @throws {@link @bctkit/tensor-ops!InvalidConfigError} saying what is wrong and what would fit.
  */
 export function checkResource(
   spec: ResourceSpec,
