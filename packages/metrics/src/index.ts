@@ -15,6 +15,7 @@ export {
   type BackfillPolicy,
   backfillCurve,
   backfillOrder,
+  queryAdapterBackfillInputs,
 } from './backfill/backfill.js';
 export {
   type BackfillFiles,
@@ -78,6 +79,7 @@ export {
   compatibilityMatrix,
   type GenerationCriterion,
   type MatrixMetric,
+  type RetrievalMatrixOptions,
   retrievalMatrix,
 } from './matrix/compatibility-matrix.js';
 export {

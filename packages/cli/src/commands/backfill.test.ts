@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '@bctkit/tensor-ops';
+import { applyAdapter, readAdapter } from '@bctkit/adapters';
+import { retrievalMetrics } from '@bctkit/metrics';
+import { readNpy, writeNpy } from '@bctkit/tensor-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import reference from '../../../metrics/src/fixtures/backfill.json' with { type: 'json' };
 import { runBct as bct } from '../testing/run-bct.js';
@@ -101,7 +103,52 @@ describe('bct eval backfill', () => {
     );
     expect(narrow.code).toBe(1);
     expect(narrow.stderr).toMatch(
-      /narrow\.npy is 4 wide and .*new\.npy 8: map one space onto the other first/,
+      /narrow\.npy is 4 wide and .*new\.npy 8: give an adapter between the spaces \(--adapter/,
     );
+  });
+
+  it('runs through an adapter: cross-test through it at 0%, the self-test at 100%', async () => {
+    const fit = await bct(
+      'adapt',
+      'fit',
+      '--from',
+      path('new.npy'),
+      '--to',
+      path('narrow.npy'),
+      '--method',
+      'affine',
+      '--out',
+      path('query.json'),
+    );
+    expect(fit.code).toBe(0);
+    const run = await bct(
+      'eval',
+      'backfill',
+      '--features',
+      path('new.npy'),
+      '--old-features',
+      path('narrow.npy'),
+      '--labels',
+      path('labels.txt'),
+      '--adapter',
+      path('query.json'),
+      '--policy',
+      'random',
+      '--steps',
+      '2',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('through the adapter');
+    const [curve] = JSON.parse(run.stdout) as { points: { top1: number }[] }[];
+    // The end points, computed here without the backfill code.
+    const fresh = await readNpy(path('new.npy'));
+    const narrow = await readNpy(path('narrow.npy'));
+    const mapped = applyAdapter(await readAdapter(path('query.json')), fresh);
+    const options = { ks: [1], excludeSameIndex: true };
+    const cross = retrievalMetrics(mapped, reference.labels, narrow, reference.labels, options);
+    const self = retrievalMetrics(fresh, reference.labels, fresh, reference.labels, options);
+    expect(curve!.points[0]!.top1).toBeCloseTo(cross.top['1']!, 10);
+    expect(curve!.points[2]!.top1).toBeCloseTo(self.top['1']!, 10);
   });
 });

@@ -1,7 +1,9 @@
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '@bctkit/tensor-ops';
+import { applyAdapter, readAdapter } from '@bctkit/adapters';
+import { retrievalMetrics } from '@bctkit/metrics';
+import { readNpy, writeNpy } from '@bctkit/tensor-ops';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import reference from '../../../metrics/src/fixtures/compat-matrix.json' with { type: 'json' };
 import { runBct as bct } from '../testing/run-bct.js';
@@ -22,6 +24,15 @@ beforeAll(async () => {
     data: new Float32Array(10 * reference.dim).fill(1),
     rows: 10,
     cols: reference.dim,
+  });
+  // A newer generation of another width: the first 4 coordinates of g1.
+  await writeNpy(path('g1-narrow.npy'), {
+    data: Float32Array.from(
+      { length: rows * 4 },
+      (_, i) => reference.features[1]![Math.floor(i / 4) * reference.dim + (i % 4)]!,
+    ),
+    rows,
+    cols: 4,
   });
   await writeFile(path('labels.txt'), `${reference.labels.join('\n')}\n`);
 });
@@ -113,5 +124,58 @@ describe('bct eval matrix', () => {
     );
     expect(short.code).toBe(1);
     expect(short.stderr).toMatch(/short\.npy has 10 rows, .*g0\.npy 60/);
+  });
+
+  it('fills the entries of two generations of different widths through an adapter', async () => {
+    const generations = ['--features', path('g0.npy'), path('g1-narrow.npy')];
+    const labels = ['--labels', path('labels.txt')];
+    const without = await bct('eval', 'matrix', ...generations, ...labels, '--json');
+    expect(without.code).toBe(0);
+    expect(JSON.parse(without.stdout).values[1][0]).toBeNull();
+    const fit = await bct(
+      'adapt',
+      'fit',
+      '--from',
+      path('g1-narrow.npy'),
+      '--to',
+      path('g0.npy'),
+      '--method',
+      'affine',
+      '--out',
+      path('g1-to-g0.json'),
+    );
+    expect(fit.code).toBe(0);
+    const run = await bct(
+      'eval',
+      'matrix',
+      ...generations,
+      ...labels,
+      '--adapter',
+      `g1-narrow:g0=${path('g1-to-g0.json')}`,
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const { values } = JSON.parse(run.stdout) as { values: number[][] };
+    // Computed here: the newer generation's features mapped into the older space, both ways.
+    const older = await readNpy(path('g0.npy'));
+    const mapped = applyAdapter(
+      await readAdapter(path('g1-to-g0.json')),
+      await readNpy(path('g1-narrow.npy')),
+    );
+    const top1 = (query: typeof older, gallery: typeof older) =>
+      retrievalMetrics(query, reference.labels, gallery, reference.labels, {
+        ks: [1],
+        excludeSameIndex: true,
+      }).top['1']!;
+    expect(values[1]![0]).toBeCloseTo(top1(mapped, older), 10);
+    expect(values[0]![1]).toBeCloseTo(top1(older, mapped), 10);
+    for (const [value, message] of [
+      ['g1-narrow=x.json', /expected newer:older=file/],
+      [`g9:g0=${path('g1-to-g0.json')}`, /no generation 'g9' \(the generations: g0, g1-narrow\)/],
+      [`g0:g1-narrow=${path('g1-to-g0.json')}`, /name the newer generation first/],
+    ] as const) {
+      const bad = await bct('eval', 'matrix', ...generations, ...labels, '--adapter', value);
+      expect([bad.code, bad.stderr]).toEqual([2, expect.stringMatching(message)]);
+    }
   });
 });

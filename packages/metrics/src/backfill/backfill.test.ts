@@ -5,7 +5,7 @@ import { createHostMatrix } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import reference from '../fixtures/backfill.json' with { type: 'json' };
-import { backfillCurve, backfillOrder } from './backfill.js';
+import { backfillCurve, backfillOrder, queryAdapterBackfillInputs } from './backfill.js';
 import { writeBackfillReport } from './write-backfill.js';
 
 const rows = reference.labels.length;
@@ -74,5 +74,69 @@ describe('backfillCurve', () => {
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+});
+
+describe('queryAdapterBackfillInputs', () => {
+  it('scores old rows with the mapped query and backfilled rows with the query itself', () => {
+    // A query adapter into a narrower old space: a fixed 2 x dim map of the new features.
+    const oldDim = 2;
+    const mappedData = new Float32Array(rows * oldDim);
+    for (let i = 0; i < rows; i++)
+      for (let k = 0; k < oldDim; k++)
+        mappedData[i * oldDim + k] =
+          reference.new[i * reference.dim + k]! + 0.5 * reference.new[i * reference.dim + k + 1]!;
+    const oldData = new Float32Array(rows * oldDim);
+    for (let i = 0; i < rows; i++)
+      for (let k = 0; k < oldDim; k++)
+        oldData[i * oldDim + k] = reference.old[i * reference.dim + k]!;
+    const mapped = createHostMatrix(mappedData, rows, oldDim);
+    const narrowOld = createHostMatrix(oldData, rows, oldDim);
+    const inputs = queryAdapterBackfillInputs(mapped, fresh, narrowOld);
+    const order = reference.uncertaintyOrder;
+    const half = Math.round(rows / 2);
+    const curve = backfillCurve(inputs.newFeatures, inputs.oldFeatures, reference.labels, order, {
+      fractions: [0, 0.5, 1],
+      queries: inputs.queries,
+    });
+    // Brute force: the cosine of the query's mapped embedding with an old row, or of the query
+    // with a backfilled row; top-1 excludes the query's own image.
+    const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let k = 0; k < a.length; k++) {
+        dot += a[k]! * b[k]!;
+        na += a[k]! ** 2;
+        nb += b[k]! ** 2;
+      }
+      return dot / Math.sqrt(na * nb);
+    };
+    const row = (data: ArrayLike<number>, i: number, width: number) =>
+      Array.from({ length: width }, (_, k) => data[i * width + k]!);
+    const top1 = (backfilled: number) => {
+      const isNew = new Set(Array.from(order).slice(0, backfilled));
+      let hits = 0;
+      for (let q = 0; q < rows; q++) {
+        let best = -Infinity;
+        let bestIndex = -1;
+        for (let g = 0; g < rows; g++) {
+          if (g === q) continue;
+          const score = isNew.has(g)
+            ? cosine(row(reference.new, q, reference.dim), row(reference.new, g, reference.dim))
+            : cosine(row(mappedData, q, oldDim), row(oldData, g, oldDim));
+          if (score > best) {
+            best = score;
+            bestIndex = g;
+          }
+        }
+        if (reference.labels[bestIndex] === reference.labels[q]) hits++;
+      }
+      return hits / rows;
+    };
+    expect(curve.points.map((point) => point.top1)).toEqual([top1(0), top1(half), top1(rows)]);
+    expect(() => queryAdapterBackfillInputs(fresh, fresh, narrowOld)).toThrow(
+      /must be as wide as the old features/,
+    );
   });
 });

@@ -107,7 +107,16 @@ export function backfillCurve(
   oldFeatures: HostMatrix,
   labels: ArrayLike<number>,
   order: ArrayLike<number>,
-  options: { fractions?: readonly number[]; policy?: string } = {},
+  options: {
+    fractions?: readonly number[];
+    policy?: string;
+    /**
+     * The queries, when they are not `newFeatures` themselves (one row per image): e.g. with a
+     * query adapter, each query's mapped and own embedding side by side, scored against old rows
+     * laid out as `[old, 0]` and backfilled ones as `[0, new]`.
+     */
+    queries?: HostMatrix;
+  } = {},
 ): BackfillCurve {
   const fractions = options.fractions ?? Array.from({ length: 11 }, (_, k) => k / 10);
   const n = newFeatures.rows;
@@ -118,6 +127,13 @@ export function backfillCurve(
   if (oldFeatures.cols !== newFeatures.cols)
     throw new ShapeMismatchError(
       `the new features are ${newFeatures.cols} wide and the old ${oldFeatures.cols}: map one space onto the other (an adapter) first`,
+    );
+  if (
+    options.queries !== undefined &&
+    (options.queries.rows !== n || options.queries.cols !== newFeatures.cols)
+  )
+    throw new ShapeMismatchError(
+      `the queries are [${options.queries.rows}, ${options.queries.cols}] but the gallery rows [${n}, ${newFeatures.cols}]`,
     );
   const d = n === 0 ? 0 : newFeatures.cols;
   const points = fractions.map((fraction) => {
@@ -130,7 +146,7 @@ export function backfillCurve(
       gallery.set(newFeatures.data.subarray(i * d, (i + 1) * d), i * d);
     }
     const result = retrievalMetrics(
-      newFeatures,
+      options.queries ?? newFeatures,
       labels,
       { data: gallery, rows: n, cols: d },
       labels,
@@ -145,5 +161,63 @@ export function backfillCurve(
     policy: options.policy ?? 'given',
     points,
     areaTop1: points.reduce((sum, point) => sum + point.top1, 0) / points.length,
+  };
+}
+
+/** The rows of `matrix`, each scaled to unit length (zero rows stay zero). */
+function unitRows(matrix: HostMatrix): Float32Array {
+  const out = new Float32Array(matrix.data.length);
+  for (let row = 0; row < matrix.rows; row++) {
+    const start = row * matrix.cols;
+    let norm = 0;
+    for (let k = 0; k < matrix.cols; k++) norm += matrix.data[start + k]! ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let k = 0; k < matrix.cols; k++) out[start + k] = matrix.data[start + k]! * scale;
+  }
+  return out;
+}
+
+/**
+ * The inputs of {@link backfillCurve} for a query adapter, which maps new queries into the old
+ * space: a gallery still partly old is then searched with each query's mapped embedding against
+ * old rows and its own embedding against backfilled rows. Laid out side by side, one cosine
+ * search does both: queries `[m / |m|, q / |q|]`, old rows `[o / |o|, 0]`, new rows
+ * `[0, q / |q|]`, so every score is the cosine of the matching pair divided by the same sqrt(2).
+ *
+ * @param mappedQueries - `[N, oldDim]` the new features mapped into the old space.
+ * @param newFeatures - `[N, newDim]` the new features (queries, and backfilled gallery rows).
+ * @param oldFeatures - `[N, oldDim]` the old gallery.
+ * @returns `queries`, `newFeatures` and `oldFeatures` for `backfillCurve(newFeatures,
+ *   oldFeatures, labels, order, { queries })`.
+ */
+export function queryAdapterBackfillInputs(
+  mappedQueries: HostMatrix,
+  newFeatures: HostMatrix,
+  oldFeatures: HostMatrix,
+): { queries: HostMatrix; newFeatures: HostMatrix; oldFeatures: HostMatrix } {
+  const n = newFeatures.rows;
+  if (mappedQueries.rows !== n || oldFeatures.rows !== n || mappedQueries.cols !== oldFeatures.cols)
+    throw new ShapeMismatchError(
+      `the mapped queries are [${mappedQueries.rows}, ${mappedQueries.cols}], the old features [${oldFeatures.rows}, ${oldFeatures.cols}] and the new [${n}, ${newFeatures.cols}]: the mapped queries must be as wide as the old features, and every input one row per image`,
+    );
+  const oldDim = oldFeatures.cols;
+  const newDim = newFeatures.cols;
+  const width = oldDim + newDim;
+  const mapped = unitRows(mappedQueries);
+  const fresh = unitRows(newFeatures);
+  const old = unitRows(oldFeatures);
+  const queries = new Float32Array(n * width);
+  const newRows = new Float32Array(n * width);
+  const oldRows = new Float32Array(n * width);
+  for (let row = 0; row < n; row++) {
+    queries.set(mapped.subarray(row * oldDim, (row + 1) * oldDim), row * width);
+    queries.set(fresh.subarray(row * newDim, (row + 1) * newDim), row * width + oldDim);
+    newRows.set(fresh.subarray(row * newDim, (row + 1) * newDim), row * width + oldDim);
+    oldRows.set(old.subarray(row * oldDim, (row + 1) * oldDim), row * width);
+  }
+  return {
+    queries: { data: queries, rows: n, cols: width },
+    newFeatures: { data: newRows, rows: n, cols: width },
+    oldFeatures: { data: oldRows, rows: n, cols: width },
   };
 }

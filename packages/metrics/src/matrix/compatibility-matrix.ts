@@ -91,6 +91,18 @@ export function compatibilityMatrix(
 /** Which retrieval figure fills a {@link retrievalMatrix}. */
 export type MatrixMetric = 'top1' | 'top5' | 'mapAtR';
 
+/** Options of {@link retrievalMatrix}. */
+export interface RetrievalMatrixOptions {
+  /**
+   * The inputs of entry (query model, gallery model) when they are not the two feature sets as
+   * they are: e.g. one side mapped into the other's space by an adapter. Undefined keeps them.
+   */
+  readonly inputs?: (
+    query: number,
+    gallery: number,
+  ) => { readonly query: HostMatrix; readonly gallery: HostMatrix } | undefined;
+}
+
 /**
  * The compatibility matrix of leave-one-out retrieval over one labelled set: `features[k]` holds
  * generation k's embeddings of the same images, in the same order. Entry (i, j) ranks model j's
@@ -101,6 +113,7 @@ export function retrievalMatrix(
   features: readonly HostMatrix[],
   labels: ArrayLike<number>,
   metric: MatrixMetric = 'top1',
+  options: RetrievalMatrixOptions = {},
 ): CompatibilityMatrix {
   if (features.length !== names.length)
     throw new InvalidConfigError(
@@ -119,8 +132,12 @@ export function retrievalMatrix(
   return compatibilityMatrix(
     names,
     (i, j) => {
-      if (features[i]!.cols !== features[j]!.cols) return null;
-      const result = retrievalMetrics(features[i]!, labels, features[j]!, labels, {
+      const { query, gallery } = options.inputs?.(i, j) ?? {
+        query: features[i]!,
+        gallery: features[j]!,
+      };
+      if (query.cols !== gallery.cols) return null;
+      const result = retrievalMetrics(query, labels, gallery, labels, {
         ks,
         excludeSameIndex: true,
       });
