@@ -61,6 +61,9 @@ beforeAll(async () => {
     return directory;
   };
   await pkg('good-plugin', { peerDependencies: { '@bctkit/losses': '>=0.0.0' } });
+  // A package whose name looks like a file: a package all the same (as `chart.js` is).
+  await pkg('dotted.mjs', {});
+  await writeFile(join(work, 'dotted.mjs'), 'export const notThePackage = true;\n');
   await pkg('future-plugin', { peerDependencies: { '@bctkit/losses': '^9.0.0' } });
   const ownCopy = await pkg('own-copy-plugin', {});
   await mkdir(join(ownCopy, 'node_modules', '@tensorflow', 'tfjs-core'), { recursive: true });
@@ -96,6 +99,13 @@ describe('loadPlugins', () => {
     const listed = listComponents('losses', registries);
     expect(listed.find((item) => item.id === 'good-plugin')?.origin).toBe('good-plugin@1.2.3');
     expect(listed.find((item) => item.id === 'none')?.origin).toBe('built-in');
+  });
+
+  it('takes a bare name as a package first, and as a file only when no package has it', async () => {
+    const registries = copyGlobalRegistries();
+    const loaded = await loadPlugins(['dotted.mjs', 'my-loss.mjs'], registries, { cwd: work });
+    expect(loaded.map((plugin) => plugin.origin)).toEqual(['dotted.mjs@1.2.3', 'my-loss.mjs']);
+    expect(registries.losses.has('dotted.mjs')).toBe(true);
   });
 
   it('names the plugin and the problem when it cannot be loaded', async () => {

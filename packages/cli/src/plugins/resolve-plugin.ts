@@ -25,13 +25,15 @@ export interface ResolvedPlugin {
   readonly manifest?: PluginManifest;
 }
 
-/** Whether a specifier names a file or directory rather than an npm package. */
+/** Whether a specifier is written as a path (`./x.js`, `../x`, `/x`, `file:`), as in Node. */
 function isPath(specifier: string): boolean {
   return (
-    specifier.startsWith('.') ||
+    specifier.startsWith('./') ||
+    specifier.startsWith('../') ||
+    specifier === '.' ||
+    specifier === '..' ||
     isAbsolute(specifier) ||
-    specifier.startsWith('file:') ||
-    /\.(?:[cm]?js|ts)$/.test(specifier)
+    specifier.startsWith('file:')
   );
 }
 
@@ -101,7 +103,18 @@ function fromPackage(specifier: string, directory: string): ResolvedPlugin {
  * @throws {@link PluginError} when there is nothing there.
  */
 export function resolvePlugin(specifier: string, cwd: string): ResolvedPlugin {
-  if (isPath(specifier)) {
+  // A bare name is a package (`chart.js` too); a file of that name is taken only when no package
+  // of the name is installed, as a convenience for `--plugin my-loss.js`.
+  const bareFile =
+    !isPath(specifier) &&
+    packageName(specifier) !== undefined &&
+    findPackageDirectory(specifier, cwd) === undefined &&
+    existsSync(resolve(cwd, specifier));
+  if (
+    isPath(specifier) ||
+    bareFile ||
+    (packageName(specifier) === undefined && existsSync(resolve(cwd, specifier)))
+  ) {
     const path = specifier.startsWith('file:')
       ? new URL(specifier).pathname
       : resolve(cwd, specifier);
