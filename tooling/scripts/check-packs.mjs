@@ -66,6 +66,14 @@ const tarballOf = (name) => {
   return join(tarballs, file);
 };
 
+/** A package's peer dependencies that are not optional, as `name@range` install arguments. */
+function requiredPeers(manifest) {
+  const optional = manifest.peerDependenciesMeta ?? {};
+  return Object.entries(manifest.peerDependencies ?? {})
+    .filter(([name]) => !optional[name]?.optional)
+    .map(([name, range]) => `${name}@${range}`);
+}
+
 /** The package's own tarball plus those of every @bctkit package it depends on, transitively. */
 function internalClosure(name, seen = new Set()) {
   if (seen.has(name)) return seen;
@@ -205,10 +213,7 @@ for (const { manifest } of packages) {
     join(scratch, 'package.json'),
     JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
   );
-  const optional = manifest.peerDependenciesMeta ?? {};
-  const peers = Object.entries(manifest.peerDependencies ?? {})
-    .filter(([name]) => !optional[name]?.optional)
-    .map(([name, range]) => `${name}@${range}`);
+  const peers = requiredPeers(manifest);
   const smoke = smokeTests[manifest.name];
   const installs = [
     ...[...internalClosure(manifest.name)].map(tarballOf),
@@ -288,10 +293,6 @@ for (const example of readdirSync(join(root, 'examples'))) {
       join(scratch, 'package.json'),
       JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
     );
-    const cli = manifests.get('@bctkit/cli').manifest;
-    const cliPeers = Object.entries(cli.peerDependencies ?? {})
-      .filter(([name]) => !cli.peerDependenciesMeta?.[name]?.optional)
-      .map(([name, range]) => `${name}@${range}`);
     run(
       'npm',
       [
@@ -300,7 +301,7 @@ for (const example of readdirSync(join(root, 'examples'))) {
         '--no-fund',
         '--loglevel=error',
         ...[...internalClosure('@bctkit/cli')].map(tarballOf),
-        ...cliPeers,
+        ...requiredPeers(manifests.get('@bctkit/cli').manifest),
         join(tarballs, packed),
       ],
       scratch,

@@ -1,4 +1,9 @@
-import { createHostMatrix, type HostMatrix, ShapeMismatchError } from '@bctkit/tensor-ops';
+import {
+  createHostMatrix,
+  type HostMatrix,
+  normalizeRows,
+  ShapeMismatchError,
+} from '@bctkit/tensor-ops';
 
 /** Where a fitted adapter is used in a cross-test. */
 export type AdapterRole = 'query' | 'gallery';
@@ -40,17 +45,8 @@ export interface FittedAdapter {
   readonly parameters: Readonly<Record<string, AdapterParameter>>;
 }
 
-/** L2-normalised copy of each row of `data` (`cols` wide); zero rows are an error for the caller. */
-export function normalizeRows(data: Float32Array, cols: number): Float32Array {
-  const out = new Float32Array(data.length);
-  for (let offset = 0; offset < data.length; offset += cols) {
-    let sum = 0;
-    for (let j = 0; j < cols; j++) sum += data[offset + j]! * data[offset + j]!;
-    const scale = sum > 0 ? 1 / Math.sqrt(sum) : 0;
-    for (let j = 0; j < cols; j++) out[offset + j] = data[offset + j]! * scale;
-  }
-  return out;
-}
+/** L2-normalised copy of each row (zero rows are an error for the caller): tensor-ops' helper. */
+export { normalizeRows };
 
 /** The first all-zero row of a matrix, or -1. */
 export function firstZeroRow(matrix: HostMatrix): number {

@@ -64,7 +64,7 @@ export {
   cosineSimilarityBlocks,
   type SimilarityBlock,
 } from './ops/cosine-similarity.js';
-export { gatherRows } from './ops/gather-rows.js';
+export { gatherHostRows, gatherRows } from './ops/gather-rows.js';
 export {
   checkIndices,
   createHostMatrix,
@@ -73,6 +73,7 @@ export {
   type IndexList,
 } from './ops/host-matrix.js';
 export { type L2NormalizeOptions, l2Normalize } from './ops/l2-normalize.js';
+export { normalizeRows } from './ops/normalize-rows.js';
 export { pairDots } from './ops/pair-dots.js';
 export { replaceRows } from './ops/replace-rows.js';
 export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';

@@ -105,16 +105,12 @@ function fromPackage(specifier: string, directory: string): ResolvedPlugin {
 export function resolvePlugin(specifier: string, cwd: string): ResolvedPlugin {
   // A bare name is a package (`chart.js` too); a file of that name is taken only when no package
   // of the name is installed, as a convenience for `--plugin my-loss.js`.
-  const bareFile =
-    !isPath(specifier) &&
-    packageName(specifier) !== undefined &&
-    findPackageDirectory(specifier, cwd) === undefined &&
-    existsSync(resolve(cwd, specifier));
-  if (
+  const name = packageName(specifier);
+  const asFile =
     isPath(specifier) ||
-    bareFile ||
-    (packageName(specifier) === undefined && existsSync(resolve(cwd, specifier)))
-  ) {
+    ((name === undefined || findPackageDirectory(name, cwd) === undefined) &&
+      existsSync(resolve(cwd, specifier)));
+  if (asFile) {
     const path = specifier.startsWith('file:')
       ? new URL(specifier).pathname
       : resolve(cwd, specifier);
@@ -130,7 +126,6 @@ export function resolvePlugin(specifier: string, cwd: string): ResolvedPlugin {
     }
     return { specifier, url: pathToFileURL(realpathSync(path)).href };
   }
-  const name = packageName(specifier);
   if (name === undefined)
     throw new PluginError(
       specifier,

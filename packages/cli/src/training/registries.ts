@@ -47,16 +47,18 @@ export interface ComponentRegistries extends TrainRegistries {
 }
 
 /**
- * Copies of the process-wide registries (built-ins and anything registered so far), to load
- * plugins into without touching the globals.
+ * Copies of `base` (default: the process-wide registries, built-ins and anything registered so
+ * far), with the process-wide adapters unless `base` has its own, to load plugins into without
+ * touching the originals.
  */
-export function copyGlobalRegistries(): ComponentRegistries {
-  const global = globalRegistries();
+export function copyGlobalRegistries(
+  base: TrainRegistries & { readonly adapters?: Registry<AdapterSpec> } = globalRegistries(),
+): ComponentRegistries {
   return {
-    sources: global.sources.copy(),
-    backbones: global.backbones.copy(),
-    heads: global.heads.copy(),
-    losses: global.losses.copy(),
-    adapters: adapters.copy(),
+    sources: base.sources.copy(),
+    backbones: base.backbones.copy(),
+    heads: base.heads.copy(),
+    losses: base.losses.copy(),
+    adapters: (base.adapters ?? adapters).copy(),
   };
 }

@@ -102,16 +102,6 @@ export async function loadResources(
   return matrices;
 }
 
-/** The rows `indices` of a matrix (a batch's rows of a per-image resource). */
-export function hostRows(matrix: HostMatrix, indices: ArrayLike<number>): HostMatrix {
-  const data = new Float32Array(indices.length * matrix.cols);
-  for (let row = 0; row < indices.length; row++) {
-    const start = indices[row]! * matrix.cols;
-    data.set(matrix.data.subarray(start, start + matrix.cols), row * matrix.cols);
-  }
-  return { data, rows: indices.length, cols: matrix.cols };
-}
-
 /** Files of the standard resources, by their config key. */
 export type StandardResourceFiles = Partial<
   Record<'oldFeatures' | 'credible' | 'prototypes', string>

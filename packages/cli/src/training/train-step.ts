@@ -7,10 +7,9 @@ import {
   CREDIBLE_FLAGS,
   OLD_FEATURES,
 } from '@bctkit/losses';
-import { gatherRows, type HostMatrix } from '@bctkit/tensor-ops';
+import { gatherHostRows, type HostMatrix, hostRowsToTensor } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 import { clipGlobalNorm } from './clip.js';
-import { hostRows } from './resources.js';
 import type { Sgd } from './sgd.js';
 
 /** Where in the run a step is, for the learning rate and the method's schedules. */
@@ -69,16 +68,15 @@ export class TrainStep {
   /** Runs the step on `batch` and applies the update. */
   async run(batch: Batch, position: StepPosition): Promise<StepOutcome> {
     const { backbone, head, loss, optimizer, clipNorm, perImage } = this.parts;
-    const oldFeatures = perImage.get(OLD_FEATURES.key);
-    const flags = perImage.get(CREDIBLE_FLAGS.key);
-    const old = oldFeatures === undefined ? undefined : gatherRows(oldFeatures, batch.indices);
-    const credible =
-      flags === undefined
-        ? undefined
-        : Array.from(batch.indices, (index) => flags.data[index]! > 0.5);
+    // The batch's rows of each per-image resource, gathered once; old features and credible
+    // flags also go to the loss as `old` and `credible`.
     const resources = new Map(
-      [...perImage].map(([key, matrix]) => [key, hostRows(matrix, batch.indices)]),
+      [...perImage].map(([key, matrix]) => [key, gatherHostRows(matrix, batch.indices)]),
     );
+    const oldRows = resources.get(OLD_FEATURES.key);
+    const flags = resources.get(CREDIBLE_FLAGS.key);
+    const old = oldRows === undefined ? undefined : hostRowsToTensor(oldRows);
+    const credible = flags === undefined ? undefined : Array.from(flags.data, (flag) => flag > 0.5);
     const { value, grads } = tf.variableGrads(() => {
       const inputs: CompatibilityInputs = {
         embeddings: backbone.apply(batch.images, { training: true }),

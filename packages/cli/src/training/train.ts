@@ -1,16 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { adapters } from '@bctkit/adapters';
-import {
-  type Backbone,
-  createBackbone,
-  extractFeatures,
-  resolveBackboneConfig,
-} from '@bctkit/backbones';
+import { type Backbone, extractFeatures, resolveBackboneConfig } from '@bctkit/backbones';
 import { createDataLoader, type DatasetSource, openSource } from '@bctkit/datasets';
 import {
   type ClassificationHead,
   type CompatibilityLoss,
+  type CompatibilitySpec,
   createHead,
   OLD_FEATURES,
 } from '@bctkit/losses';
@@ -32,7 +27,7 @@ import { jsonLinesLog, type StepReport, type TrainCallback, tensorBoardLog } fro
 import { Checkpointer, readResumePoint } from './checkpointer.js';
 import { initialiseWeights, initSource } from './initialise.js';
 import { QUERY_ADAPTER_FILE, writeQueryAdapter } from './query-adapter.js';
-import { globalRegistries, type TrainRegistries } from './registries.js';
+import { copyGlobalRegistries, globalRegistries, type TrainRegistries } from './registries.js';
 import { loadResources, type ResolvedResources, resolveResources } from './resources.js';
 import { learningRateAt } from './schedule.js';
 import { Sgd } from './sgd.js';
@@ -151,8 +146,8 @@ async function embedInOrder(
 export async function train(input: TrainConfigInput, options: TrainOptions): Promise<TrainResult> {
   const config = parseConfig(trainConfigSchema, input, 'config');
   const registries = await withPlugins(config, options);
-  const resources = checkBeforeTraining(config, registries);
-  for (const key of resources.ignored)
+  const checked = checkBeforeTraining(config, registries);
+  for (const key of checked.resources.ignored)
     options.onNote?.(
       `config.${key} is not read: ${registries.losses.get(config.loss.type).id} does not use it`,
     );
@@ -160,7 +155,7 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
 
   const source = await openSource(config.data, 'config.data', registries.sources);
   try {
-    return await trainOn(source, config, resources, { ...options, registries });
+    return await trainOn(source, config, checked, { ...options, registries });
   } finally {
     await source.close();
   }
@@ -174,18 +169,21 @@ export async function train(input: TrainConfigInput, options: TrainOptions): Pro
 async function withPlugins(config: TrainConfig, options: TrainOptions): Promise<TrainRegistries> {
   const base = options.registries ?? globalRegistries();
   if (config.plugins === undefined || config.plugins.length === 0) return base;
-  const registries = {
-    sources: base.sources.copy(),
-    backbones: base.backbones.copy(),
-    heads: base.heads.copy(),
-    losses: base.losses.copy(),
-    adapters: adapters.copy(),
-  };
+  const registries = copyGlobalRegistries(base);
   for (const plugin of await loadPlugins(config.plugins, registries))
     options.onNote?.(
       `plugin ${plugin.origin}: ${plugin.components.length === 0 ? 'registered nothing' : `registered ${plugin.components.join(', ')}`}`,
     );
   return registries;
+}
+
+/** What {@link checkBeforeTraining} found, for the run to use as it is. */
+interface CheckedRun {
+  readonly method: CompatibilitySpec;
+  /** The loss config as its schema parses it (defaults filled in). */
+  readonly lossConfig: { type: string };
+  readonly backbone: ReturnType<typeof resolveBackboneConfig>;
+  readonly resources: ResolvedResources;
 }
 
 /**
@@ -194,17 +192,21 @@ async function withPlugins(config: TrainConfig, options: TrainOptions): Promise<
  * compatibility method declares.
  * @throws {@link @bctkit/tensor-ops!InvalidConfigError} naming the first bad or missing config key.
  */
-function checkBeforeTraining(config: TrainConfig, registries: TrainRegistries): ResolvedResources {
+function checkBeforeTraining(config: TrainConfig, registries: TrainRegistries): CheckedRun {
   const method = registries.losses.get(config.loss.type);
-  parseConfig(method.configSchema, { ...config.loss, type: method.id }, 'config.loss');
+  const lossConfig = parseConfig(
+    method.configSchema,
+    { ...config.loss, type: method.id },
+    'config.loss',
+  );
   const head = registries.heads.get(config.head.type);
   parseConfig(head.configSchema, { ...config.head, type: head.id }, 'config.head');
-  resolveBackboneConfig(
+  const backbone = resolveBackboneConfig(
     { seed: config.seed, ...config.backbone },
     'config.backbone',
     registries.backbones,
   );
-  return resolveResources(config, method);
+  return { method, lossConfig, backbone, resources: resolveResources(config, method) };
 }
 
 /** What a run leaves in its directory. */
@@ -259,19 +261,14 @@ async function truncateLog(logFile: string, step: number): Promise<void> {
 async function trainOn(
   source: DatasetSource,
   config: TrainConfig,
-  resources: ResolvedResources,
+  checked: CheckedRun,
   options: TrainOptions & { readonly registries: TrainRegistries },
 ): Promise<TrainResult> {
   const { registries } = options;
+  const { method, resources } = checked;
   const checkpointDirectory = join(options.out, 'checkpoint');
   const logFile = join(options.out, 'train.jsonl');
-  const backboneConfig = { seed: config.seed, ...config.backbone };
-  const resolvedBackbone = resolveBackboneConfig(
-    backboneConfig,
-    'config.backbone',
-    registries.backbones,
-  );
-  const { embeddingDim } = resolvedBackbone.spec.size(resolvedBackbone.config);
+  const { embeddingDim } = checked.backbone.spec.size(checked.backbone.config);
   const numClasses = config.numClasses ?? source.numClasses;
   // Every resource the method declares, read and checked against the run before any model is
   // built: a wrong file stops here, not at the first step.
@@ -292,8 +289,7 @@ async function trainOn(
       ? await readResumePoint(checkpointDirectory, configText, options.out)
       : undefined;
   if (resume !== undefined) await truncateLog(logFile, resume.step);
-  const backbone =
-    resume?.backbone ?? createBackbone(backboneConfig, 'config.backbone', registries.backbones);
+  const backbone = resume?.backbone ?? checked.backbone.spec.create(checked.backbone.config);
   const trainingLabels = await source.labels();
   const head = createHead(
     config.head,
@@ -314,9 +310,8 @@ async function trainOn(
     throw error;
   }
   // The method builds its own context from its resources (LCE's class centres, ...).
-  const method = registries.losses.get(config.loss.type);
   const loss: CompatibilityLoss = method.create(
-    parseConfig(method.configSchema, { ...config.loss, type: method.id }, 'config.loss'),
+    checked.lossConfig,
     await method.prepare({
       labels: trainingLabels,
       numClasses,

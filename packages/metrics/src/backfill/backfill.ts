@@ -2,6 +2,7 @@ import {
   createRandom,
   type HostMatrix,
   InvalidConfigError,
+  normalizeRows,
   ShapeMismatchError,
 } from '@bctkit/tensor-ops';
 import { retrievalMetrics } from '../retrieval/retrieval-metrics.js';
@@ -164,19 +165,6 @@ export function backfillCurve(
   };
 }
 
-/** The rows of `matrix`, each scaled to unit length (zero rows stay zero). */
-function unitRows(matrix: HostMatrix): Float32Array {
-  const out = new Float32Array(matrix.data.length);
-  for (let row = 0; row < matrix.rows; row++) {
-    const start = row * matrix.cols;
-    let norm = 0;
-    for (let k = 0; k < matrix.cols; k++) norm += matrix.data[start + k]! ** 2;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    for (let k = 0; k < matrix.cols; k++) out[start + k] = matrix.data[start + k]! * scale;
-  }
-  return out;
-}
-
 /**
  * The inputs of {@link backfillCurve} for a query adapter, which maps new queries into the old
  * space: a gallery still partly old is then searched with each query's mapped embedding against
@@ -203,9 +191,9 @@ export function queryAdapterBackfillInputs(
   const oldDim = oldFeatures.cols;
   const newDim = newFeatures.cols;
   const width = oldDim + newDim;
-  const mapped = unitRows(mappedQueries);
-  const fresh = unitRows(newFeatures);
-  const old = unitRows(oldFeatures);
+  const mapped = normalizeRows(mappedQueries.data, oldDim);
+  const fresh = normalizeRows(newFeatures.data, newDim);
+  const old = normalizeRows(oldFeatures.data, oldDim);
   const queries = new Float32Array(n * width);
   const newRows = new Float32Array(n * width);
   const oldRows = new Float32Array(n * width);

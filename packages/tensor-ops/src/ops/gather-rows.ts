@@ -10,6 +10,21 @@ import { ShapeMismatchError } from '../errors/errors.js';
 import { checkIndices, type HostMatrix, type IndexList } from './host-matrix.js';
 
 /**
+ * {@link gatherRows} in JavaScript memory: `result[i] = matrix[indices[i]]`, as a new
+ * {@link HostMatrix} (a batch's rows of a per-image resource, without a tensor).
+ * @throws {@link IndexOutOfRangeError} for an index outside [0, rows).
+ */
+export function gatherHostRows(matrix: HostMatrix, indices: IndexList): HostMatrix {
+  checkIndices(indices, matrix.rows);
+  const out = new Float32Array(indices.length * matrix.cols);
+  for (let i = 0; i < indices.length; i++) {
+    const start = indices[i]! * matrix.cols;
+    out.set(matrix.data.subarray(start, start + matrix.cols), i * matrix.cols);
+  }
+  return { data: out, rows: indices.length, cols: matrix.cols };
+}
+
+/**
  * Picks rows of a matrix by index: `result[i] = source[indices[i]]`. Indices may repeat.
  *
  * The source is a tensor `[rows, dim]`, or a {@link HostMatrix} in JavaScript memory (e.g. all
@@ -22,14 +37,8 @@ import { checkIndices, type HostMatrix, type IndexList } from './host-matrix.js'
  */
 export function gatherRows(source: Tensor | HostMatrix, indices: IndexList): Tensor2D {
   if ('data' in source && source.data instanceof Float32Array) {
-    const matrix = source as HostMatrix;
-    checkIndices(indices, matrix.rows);
-    const out = new Float32Array(indices.length * matrix.cols);
-    for (let i = 0; i < indices.length; i++) {
-      const start = indices[i]! * matrix.cols;
-      out.set(matrix.data.subarray(start, start + matrix.cols), i * matrix.cols);
-    }
-    return tensor2d(out, [indices.length, matrix.cols]);
+    const rows = gatherHostRows(source as HostMatrix, indices);
+    return tensor2d(rows.data, [rows.rows, rows.cols]);
   }
   const tensor = source as Tensor;
   if (tensor.rank !== 2) {
