@@ -1,10 +1,14 @@
 {
+  "variables": {
+    "onednn%": "<!(node -p \"require('node:fs').existsSync('/usr/include/oneapi/dnnl/dnnl.h') && process.env.BCTKIT_BUILD_ONEDNN !== '0' ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "bctkit_kernels",
       "sources": [
         "native/arguments.c",
         "native/convolution.c",
+        "native/onednn.c",
         "native/products.c",
         "native/elementwise.c",
         "native/batch-norm.c",
@@ -13,8 +17,14 @@
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu/openblas-pthread"],
       "libraries": ["-lopenblas", "-lm", "-fopenmp"],
-      "cflags": ["-O3", "-Wall", "-fopenmp"],
-      "defines": ["NAPI_VERSION=8"]
+      "cflags": ["-O3", "-Wall", "-fopenmp", "-fno-trapping-math"],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        [
+          "onednn==1",
+          { "defines": ["BCTKIT_ONEDNN"], "libraries": ["-ldnnl"] }
+        ]
+      ]
     }
   ]
 }

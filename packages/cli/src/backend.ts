@@ -30,13 +30,14 @@ export async function activateBackend(
 }
 
 /**
- * On the `cpu` backend, which kernels run: `native (OpenBLAS)`, or JavaScript with the reason and
+ * On the `cpu` backend, which kernels run: `native (OpenBLAS)` (or `native (OpenBLAS, oneDNN
+ * 2.6.3)`), or JavaScript with the reason and
  * the one command that enables the native ones (they make training several times faster).
  */
 export function kernelNote(info: BackendInfo): string {
   if (info.backend !== 'cpu') return '';
   const status = cpuKernelStatus();
-  if (status.native.length > 0) return ', kernels: native (OpenBLAS)';
+  if (status.native.length > 0) return `, kernels: native (${status.library ?? 'OpenBLAS'})`;
   const enable =
     status.enableNative === undefined
       ? ''

@@ -1,4 +1,5 @@
-// Training-mode batch normalisation and its closed-form backward, over every axis but the last.
+// Batch normalisation over every axis but the last: training mode and its closed-form backward,
+// and inference mode with moving statistics.
 #include "kernels.h"
 
 // batchNorm(x, gamma, beta, epsilon, y, mean, variance, inverseStd): training-mode batch
@@ -136,3 +137,31 @@ napi_value bctkit_batch_norm_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+
+// batchNormInference(x, mean, factor, offset, y): inference-mode batch normalisation with the
+// moving statistics folded per channel, y = (x - mean) * factor + offset, where the caller
+// computes factor = scale / sqrt(variance + epsilon). One pass, rows split over the threads.
+napi_value bctkit_batch_norm_inference(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value args[5];
+  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  floats x, mean, factor, offset, y;
+  if (argc < 5 || !get_floats(env, args[0], "x", &x) || !get_floats(env, args[1], "mean", &mean) ||
+      !get_floats(env, args[2], "factor", &factor) || !get_floats(env, args[3], "offset", &offset) ||
+      !get_floats(env, args[4], "y", &y))
+    return NULL;
+  const size_t c = mean.length;
+  if (c == 0 || x.length % c != 0) {
+    napi_throw_range_error(env, NULL, "x must hold a whole number of rows of mean.length values");
+    return NULL;
+  }
+  if (!check_length(env, &factor, c, "factor") || !check_length(env, &offset, c, "offset") ||
+      !check_length(env, &y, x.length, "y"))
+    return NULL;
+  const float *xs = x.data, *ms = mean.data, *fs = factor.data, *os = offset.data;
+  float *ys = y.data;
+#pragma omp parallel for schedule(static) if (x.length > PARALLEL_MIN_VALUES)
+  for (int64_t r = 0; r < (int64_t)(x.length / c); r++)
+    for (size_t k = 0, i = (size_t)r * c; k < c; k++) ys[i + k] = (xs[i + k] - ms[k]) * fs[k] + os[k];
+  return NULL;
+}

@@ -1,4 +1,5 @@
-// Convolution kernels for tfjs's pure-JS cpu backend, on the system OpenBLAS (sgemm). Every
+// Convolution kernels for tfjs's pure-JS cpu backend: oneDNN's when the add-on was built with it
+// (onednn.c), else, or when oneDNN declines a geometry, im2col on the system OpenBLAS (sgemm). Every
 // function works in place on caller-owned Float32Arrays (the backend's own buffers) and allocates
 // only scratch space.
 //
@@ -98,6 +99,7 @@ napi_value bctkit_conv2d(napi_env env, napi_callback_info info) {
   floats a[3];
   geometry g;
   if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
+  if (onednn_conv_forward(&g, a[0].data, a[1].data, a[2].data)) return NULL;
   if (!forward_conv(&g, a[0].data, a[1].data, a[2].data)) return throw_out_of_memory(env);
   return NULL;
 }
@@ -131,6 +133,7 @@ napi_value bctkit_conv2d_backprop_input(napi_env env, napi_callback_info info) {
   geometry g;
   if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
   const floats dy = a[0], w = a[1], dx = a[2];
+  if (onednn_conv_backward_data(&g, dy.data, w.data, dx.data)) return NULL;
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.k_h * g.k_w * g.in_c, n = g.out_c;
   if (is_pointwise(&g)) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, n, 1.0f, dy.data, n, w.data, n, 0.0f,
@@ -164,6 +167,7 @@ napi_value bctkit_conv2d_backprop_filter(napi_env env, napi_callback_info info) 
   geometry g;
   if (!get_conv_arguments(env, info, names, extents, a, &g)) return NULL;
   const floats x = a[0], dy = a[1], dw = a[2];
+  if (onednn_conv_backward_weights(&g, x.data, dy.data, dw.data)) return NULL;
   const int64_t m = g.batch * g.out_h * g.out_w, k = g.k_h * g.k_w * g.in_c, n = g.out_c;
   if (is_pointwise(&g)) {
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, n, m, 1.0f, x.data, k, dy.data, n, 0.0f,

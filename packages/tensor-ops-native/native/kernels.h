@@ -92,6 +92,15 @@ napi_value bctkit_prelu(napi_env env, napi_callback_info info);
 napi_value bctkit_prelu_grad(napi_env env, napi_callback_info info);
 napi_value bctkit_batch_norm(napi_env env, napi_callback_info info);
 napi_value bctkit_batch_norm_grad(napi_env env, napi_callback_info info);
+napi_value bctkit_batch_norm_inference(napi_env env, napi_callback_info info);
+
+// ---- oneDNN convolutions (onednn.c): 1 when oneDNN did the work, 0 to take the add-on's own path ----
+
+int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y);
+int onednn_conv_backward_data(const geometry *g, const float *dy, const float *w, float *dx);
+int onednn_conv_backward_weights(const geometry *g, const float *x, const float *dy, float *dw);
+// oneDNN's version ("2.6.3") when the add-on was built with it and it is not switched off, else NULL.
+const char *onednn_version(void);
 napi_value bctkit_pair_dots(napi_env env, napi_callback_info info);
 napi_value bctkit_sort_float32(napi_env env, napi_callback_info info);
 

@@ -9,6 +9,19 @@ static napi_value threads(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// oneDNN's version when the convolutions run on it, else null.
+static napi_value onednn(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  const char *version = onednn_version();
+  if (version == NULL) {
+    CHECK(env, napi_get_null(env, &result));
+  } else {
+    CHECK(env, napi_create_string_utf8(env, version, NAPI_AUTO_LENGTH, &result));
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"conv2d", NULL, bctkit_conv2d, NULL, NULL, NULL, napi_default, NULL},
@@ -21,9 +34,11 @@ static napi_value init(napi_env env, napi_value exports) {
       {"preluGrad", NULL, bctkit_prelu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"batchNorm", NULL, bctkit_batch_norm, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, bctkit_batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormInference", NULL, bctkit_batch_norm_inference, NULL, NULL, NULL, napi_default, NULL},
       {"pairDots", NULL, bctkit_pair_dots, NULL, NULL, NULL, napi_default, NULL},
       {"sortFloat32", NULL, bctkit_sort_float32, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
+      {"onednn", NULL, onednn, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -2,10 +2,19 @@
 export type NativeKernelStatus =
   | {
       readonly available: true;
-      /** The BLAS behind the products. */
-      readonly library: 'OpenBLAS';
-      /** Threads OpenBLAS uses (its default: every core; `OPENBLAS_NUM_THREADS` sets it). */
+      /** The libraries behind the products and convolutions: `OpenBLAS`, or `OpenBLAS, oneDNN 2.6.3`. */
+      readonly library: string;
+      /**
+       * Threads OpenBLAS and oneDNN's convolutions use (default: every core;
+       * `OPENBLAS_NUM_THREADS` sets it).
+       */
       readonly threads: number;
+      /**
+       * oneDNN's version when the convolutions run on it: the add-on was built where Debian's
+       * `libdnnl-dev` was installed, and `BCTKIT_ONEDNN=0` is not set. Otherwise undefined, and
+       * convolutions use im2col and OpenBLAS.
+       */
+      readonly onednn?: string;
     }
   | {
       readonly available: false;
@@ -147,6 +156,20 @@ export function batchNormGrad(
   dx: Float32Array,
   dgamma: Float32Array,
   dbeta: Float32Array,
+): void;
+
+/**
+ * Inference-mode batch normalisation over every axis but the last (`mean.length` channels), with
+ * the moving statistics folded by the caller: `y = (x - mean) * factor + offset`, where
+ * `factor = scale / sqrt(variance + epsilon)`. One pass.
+ * @throws RangeError when the sizes do not fit.
+ */
+export function batchNormInference(
+  x: Float32Array,
+  mean: Float32Array,
+  factor: Float32Array,
+  offset: Float32Array,
+  y: Float32Array,
 ): void;
 
 /**

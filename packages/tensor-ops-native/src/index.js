@@ -1,4 +1,5 @@
 // Loads the native kernels when they were built, and says why not otherwise.
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { loadAddon } from '@bctkit/native-build';
 
@@ -17,6 +18,10 @@ function preferSleepingThreads() {
   // products): measured on 2 cores, bct demo took 67 s with one and 78 s with two, and with
   // another process busy on both cores the two pools fought (over 400 s against 111 s). IJB-C
   // scoring still uses every core (its regions ask for them). OMP_NUM_THREADS overrides.
+  // OpenBLAS takes OMP_NUM_THREADS as its own count when OPENBLAS_NUM_THREADS is unset, which left
+  // every product and convolution on one core (measured: an iResNet-18 step's convolutions took
+  // twice as long): its count is set first, to every core.
+  process.env.OPENBLAS_NUM_THREADS ??= String(availableParallelism());
   process.env.OMP_NUM_THREADS ??= '1';
 }
 
@@ -27,7 +32,12 @@ const { binding, reason } = loadAddon({
 });
 
 export const nativeKernels = binding
-  ? { available: true, library: 'OpenBLAS', threads: binding.threads() }
+  ? {
+      available: true,
+      library: binding.onednn() === null ? 'OpenBLAS' : `OpenBLAS, oneDNN ${binding.onednn()}`,
+      threads: binding.threads(),
+      onednn: binding.onednn() ?? undefined,
+    }
   : {
       available: false,
       reason,
@@ -77,6 +87,10 @@ export function batchNorm(x, gamma, beta, epsilon, y, mean, variance, inverseStd
 
 export function batchNormGrad(x, dy, mean, inverseStd, gamma, dx, dgamma, dbeta) {
   required().batchNormGrad(x, dy, mean, inverseStd, gamma, dx, dgamma, dbeta);
+}
+
+export function batchNormInference(x, mean, factor, offset, y) {
+  required().batchNormInference(x, mean, factor, offset, y);
 }
 
 export function pairDots(left, right, cols, leftIndex, rightIndex, out) {

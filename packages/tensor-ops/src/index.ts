@@ -48,6 +48,12 @@ export {
   unpickle,
 } from './fs/pickle.js';
 export { readFileOrFail } from './fs/read-file.js';
+export {
+  type BufferPoolStatus,
+  bufferPoolStatus,
+  clearBufferPool,
+  configureBufferPool,
+} from './kernels/buffer-pool.js';
 export { conv2dBackpropFilterNhwc } from './kernels/conv2d-backprop-filter.js';
 export {
   type CpuKernelOptions,

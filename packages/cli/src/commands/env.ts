@@ -74,7 +74,7 @@ export function formatEnvironment(report: EnvironmentReport): string {
   rows.push([
     'cpu kernels',
     kernels.native.length > 0
-      ? `native (OpenBLAS): ${kernels.native.join(', ')}`
+      ? `native (${kernels.library ?? 'OpenBLAS'}): ${kernels.native.join(', ')}`
       : `JavaScript (native add-on unavailable: ${kernels.nativeUnavailable})`,
   ]);
   if (kernels.native.length === 0 && kernels.enableNative !== undefined)

@@ -1,5 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { CpuBackendLike } from './cpu-backend.js';
+import { takeFloats } from './buffer-pool.js';
+import { type CpuBackendLike, floatValues, withFallback } from './cpu-backend.js';
 
 import type { ElementwiseImplementation as Implementation } from './js-elementwise.js';
 
@@ -19,7 +20,7 @@ export function createBatchNormKernels(implementation: Implementation): KernelCo
     const { epsilon } = args.attrs as { epsilon: number };
     const xValues = values(backend, x);
     const channels = values(backend, gamma).length;
-    const y = new Float32Array(xValues.length);
+    const y = takeFloats(xValues.length);
     const [mean, variance, inverseStd] = [0, 1, 2].map(() => new Float32Array(channels));
     implementation.batchNorm(
       xValues,
@@ -46,7 +47,7 @@ export function createBatchNormKernels(implementation: Implementation): KernelCo
     >;
     const xValues = values(backend, x);
     const channels = values(backend, gamma).length;
-    const dx = new Float32Array(xValues.length);
+    const dx = takeFloats(xValues.length);
     const dgamma = new Float32Array(channels);
     const dbeta = new Float32Array(channels);
     implementation.batchNormGrad(
@@ -69,4 +70,46 @@ export function createBatchNormKernels(implementation: Implementation): KernelCo
     { kernelName: BATCH_NORM_KERNEL, backendName: 'cpu', kernelFunc: forward },
     { kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'cpu', kernelFunc: backward },
   ];
+}
+
+/**
+ * tfjs's `FusedBatchNorm` (inference-mode batch normalisation with given statistics) in one pass,
+ * for a float32 input whose mean, variance, scale and offset are each one value or one per
+ * channel (the last dimension). Other broadcasts go to tfjs's kernel, which works out indices per
+ * element and took 40 times longer on iResNet's activations.
+ */
+export function createFusedBatchNormKernel(
+  implementation: Implementation,
+  fallback: KernelConfig,
+): KernelConfig {
+  return withFallback(fallback, ({ inputs, attrs }, backend) => {
+    const { x, mean, variance, scale, offset } = inputs as Record<string, TensorInfo | undefined>;
+    const { varianceEpsilon } = attrs as { varianceEpsilon: number };
+    const xValues = floatValues(backend, x);
+    if (x === undefined || xValues === undefined || xValues.length === 0) return undefined;
+    if (mean === undefined || variance === undefined) return undefined;
+    const channels = x.shape[x.shape.length - 1] ?? 1;
+    const perChannel = (tensor: TensorInfo | undefined, absent: number) => {
+      if (tensor === undefined) return new Float32Array(channels).fill(absent);
+      const values = floatValues(backend, tensor);
+      if (values === undefined) return undefined;
+      if (values.length === 1) return new Float32Array(channels).fill(values[0]!);
+      const significant = tensor.shape.slice(tensor.shape.findIndex((d) => d !== 1));
+      return significant.length === 1 && significant[0] === channels ? values : undefined;
+    };
+    const [means, variances, scales, offsets] = [
+      perChannel(mean, 0),
+      perChannel(variance, 1),
+      perChannel(scale, 1),
+      perChannel(offset, 0),
+    ];
+    if (!means || !variances || !scales || !offsets) return undefined;
+    const factor = new Float32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      factor[c] = scales[c]! / Math.sqrt(variances[c]! + varianceEpsilon);
+    }
+    const y = takeFloats(xValues.length);
+    implementation.batchNormInference(xValues, means, factor, offsets, y);
+    return backend.makeTensorInfo([...x.shape], 'float32', y);
+  });
 }

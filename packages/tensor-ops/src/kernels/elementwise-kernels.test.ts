@@ -140,4 +140,71 @@ describe('bctkit element-wise kernels (JavaScript and native) give tfjs own resu
     expect([...dalpha!.dataSync()]).toEqual([-6, 0]);
     tf.dispose([x, alpha, y, dx!, dalpha!]);
   });
+
+  it('prelu over many values of random sign (the vectorised, threaded path)', () => {
+    const x = normal([2, 64, 64, 32], 10);
+    const alpha = tf.randomUniform([32], 0, 0.5, 'float32', 11);
+    agree(() => {
+      const dy = normal(x.shape, 12);
+      const [dx, dalpha] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.sum(tf.mul(tf.prelu(p, q), dy)),
+      )([x, alpha]);
+      return [tf.prelu(x, alpha), dx!, dalpha!];
+    }, 'large prelu');
+    tf.dispose([x, alpha]);
+  });
+
+  it.each(IMPLEMENTATIONS)(
+    'prelu keeps an infinite x and a NaN gradient where tfjs does (native: %s)',
+    (native) => {
+      installCpuKernels({ native });
+      const x = tf.tensor2d([Infinity, -1, 3, -2], [4, 1]);
+      const alpha = tf.tensor1d([0.5]);
+      const dy = tf.tensor2d([Number.NaN, 2, 1, 1], [4, 1]);
+      const y = tf.prelu(x as tf.Tensor, alpha as tf.Tensor);
+      const [dx, dalpha] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+        tf.sum(tf.mul(tf.prelu(p, q), dy)),
+      )([x, alpha]);
+      expect([...y.dataSync()]).toEqual([Infinity, -0.5, 3, -1]);
+      // dx: dy where x > 0 (the NaN passes through), slope * dy elsewhere.
+      expect([...dx!.dataSync()]).toEqual([Number.NaN, 1, 1, 0.5]);
+      // dalpha sums dy * x where x <= 0: -1 * 2 + -2 * 1; the NaN dy at x = Infinity adds nothing.
+      expect([...dalpha!.dataSync()]).toEqual([-4]);
+      tf.dispose([x, alpha, dy, y, dx!, dalpha!]);
+    },
+  );
+
+  it.each([
+    ['per-channel statistics', [6], true],
+    ['statistics shaped [1, 1, 1, C]', [1, 1, 1, 6], true],
+    ['scalar statistics', [], true],
+    ['no scale or offset', [6], false],
+    ['statistics per position (left to tfjs)', [5, 6], true],
+  ] as const)('inference batch norm with %s', (_, statShape, affine) => {
+    const x = normal([2, 4, 5, 6], 13);
+    const mean = normal([...statShape], 14);
+    const variance = tf.add(tf.abs(normal([...statShape], 15)), 0.1);
+    const scale = affine ? normal([...statShape], 16) : undefined;
+    const offset = affine ? normal([...statShape], 17) : undefined;
+    agree(() => [tf.batchNorm(x, mean, variance, offset, scale, 1e-3)], `batch norm ${statShape}`);
+    tf.dispose([x, mean, variance, ...(affine ? [scale!, offset!] : [])]);
+  });
+
+  it.each(IMPLEMENTATIONS)(
+    'inference batch norm on hand-computed values (native: %s)',
+    (native) => {
+      installCpuKernels({ native });
+      // (x - mean) * scale / sqrt(variance + eps) + offset, eps 0: channel 0 (3 - 1) * 2 / 2 + 1 = 3.
+      const y = tf.batchNorm(
+        tf.tensor2d([3, 5, -1, 1], [2, 2]),
+        tf.tensor1d([1, 1]),
+        tf.tensor1d([4, 0.25]),
+        tf.tensor1d([1, 0]),
+        tf.tensor1d([2, 1]),
+        0,
+      );
+      expect([...y.dataSync()]).toEqual([3, 8, -1, 0]);
+      y.dispose();
+    },
+  );
 });

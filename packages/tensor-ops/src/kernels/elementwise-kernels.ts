@@ -6,6 +6,8 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { createFusedBatchNormKernel } from './batch-norm-kernels.js';
+import { takeFloats } from './buffer-pool.js';
 import {
   type CpuBackendLike,
   floatValues,
@@ -66,7 +68,7 @@ function binaryKernel(operation: number) {
       if (aValues === undefined || bValues === undefined) return undefined;
       const lined = layoutOf(a, b);
       if (lined === undefined) return undefined;
-      const out = new Float32Array(util.sizeFromShape(lined.shape));
+      const out = takeFloats(util.sizeFromShape(lined.shape));
       const channels = lined.shape.length === 0 ? 1 : lined.shape[lined.shape.length - 1]!;
       implementation.binary(operation, lined.layout, aValues, bValues, out, channels);
       return backend.makeTensorInfo(lined.shape, 'float32', out);
@@ -115,7 +117,7 @@ function preluKernel(implementation: Implementation, fallback: KernelConfig): Ke
     const slopes = significant(alpha.shape);
     const fits = alphaValues.length === 1 || (slopes.length === 1 && slopes[0] === channels);
     if (!fits || alpha.shape.length > x.shape.length) return undefined;
-    const out = new Float32Array(xValues.length);
+    const out = takeFloats(xValues.length);
     implementation.prelu(xValues, alphaValues, out, channels);
     return backend.makeTensorInfo([...x.shape], 'float32', out);
   });
@@ -132,7 +134,7 @@ export function createPreluGradKernel(implementation: Implementation): KernelCon
     const xValues = floatValues(backend, x)!;
     const alphaValues = floatValues(backend, alpha)!;
     const dyValues = floatValues(backend, dy)!;
-    const dx = new Float32Array(xValues.length);
+    const dx = takeFloats(xValues.length);
     const dalpha = new Float32Array(alphaValues.length);
     implementation.preluGrad(xValues, alphaValues, dyValues, dx, dalpha);
     return [
@@ -165,4 +167,5 @@ export const ELEMENTWISE_KERNELS: Record<
   Sum: reductionKernel(false),
   Mean: reductionKernel(true),
   Prelu: preluKernel,
+  FusedBatchNorm: createFusedBatchNormKernel,
 };

@@ -11,6 +11,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { createBatchNormKernels } from './batch-norm-kernels.js';
+import { attachBufferPool, detachBufferPool } from './buffer-pool.js';
 import { createConv2dBackpropFilterKernel } from './conv2d-backprop-filter.js';
 import {
   createPreluGradKernel,
@@ -43,6 +44,11 @@ export interface CpuKernelOptions {
 export interface CpuKernelStatus {
   /** Kernels running natively (OpenBLAS and OpenMP), e.g. `Conv2D`, `BatchMatMul`. */
   readonly native: readonly string[];
+  /**
+   * When kernels run natively, the libraries behind them: `OpenBLAS`, or `OpenBLAS, oneDNN 2.6.3`
+   * when the convolutions run on oneDNN.
+   */
+  readonly library?: string;
   /** Kernels replaced by bctkit's faster JavaScript. */
   readonly javascript: readonly string[];
   /** Why no kernel is native, when none is. */
@@ -75,6 +81,9 @@ function elementwiseFactories(implementation: ElementwiseImplementation): Map<st
  * - Without it: bctkit's JavaScript `Conv2DBackpropFilter` and the same element-wise kernels in
  *   JavaScript (one flat pass each, where tfjs broadcasts by index arithmetic and transposes
  *   before reducing).
+ *
+ * Their outputs come from a pool of buffers that disposed tensors hand back ({@link
+ * bufferPoolStatus}): fresh memory costs more to fault in than these kernels cost to run.
  *
  * Every replacement gives tfjs's results (tested) and hands cases it does not cover (other
  * dtypes, channels-first layouts, other broadcasts, empty tensors) to tfjs's own kernel.
@@ -118,6 +127,8 @@ export function installCpuKernels(options: CpuKernelOptions = {}): string[] {
     }
   }
   installed = { names, native: native !== undefined };
+  const backend = names.length > 0 ? engine().findBackend('cpu') : null;
+  if (backend !== null) attachBufferPool(backend);
   return [...names];
 }
 
@@ -131,14 +142,20 @@ export function uninstallCpuKernels(): void {
   for (const name of customKernels) unregisterKernel(name, 'cpu');
   customKernels = [];
   installed = { names: [], native: false };
+  detachBufferPool();
 }
 
 /** The kernels bctkit has replaced on the `cpu` backend, native or JavaScript. */
 export function cpuKernelStatus(): CpuKernelStatus {
-  const { reason, enable } = nativeAddOn();
+  const { module, reason, enable } = nativeAddOn();
   const nativeNames = installed.native ? installed.names : [];
+  const library =
+    nativeNames.length > 0 && module?.nativeKernels.available
+      ? module.nativeKernels.library
+      : undefined;
   return {
     native: [...nativeNames],
+    ...(library === undefined ? {} : { library }),
     javascript: installed.native ? [] : [...installed.names],
     ...(nativeNames.length === 0
       ? {

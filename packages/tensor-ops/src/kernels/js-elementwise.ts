@@ -168,8 +168,30 @@ function batchNormGrad(
   }
 }
 
+/** Inference-mode batch normalisation: `y = (x - mean) * factor + offset` per channel. */
+function batchNormInference(
+  x: Float32Array,
+  mean: Float32Array,
+  factor: Float32Array,
+  offset: Float32Array,
+  y: Float32Array,
+): void {
+  const channels = mean.length;
+  for (let i = 0; i < x.length; i += channels) {
+    for (let c = 0; c < channels; c++) y[i + c] = (x[i + c]! - mean[c]!) * factor[c]! + offset[c]!;
+  }
+}
+
 /** The JavaScript implementation of the add-on's element-wise functions. */
-export const jsElementwise = { binary, channelSum, prelu, preluGrad, batchNorm, batchNormGrad };
+export const jsElementwise = {
+  binary,
+  channelSum,
+  prelu,
+  preluGrad,
+  batchNorm,
+  batchNormGrad,
+  batchNormInference,
+};
 
 /** What the element-wise kernels need: the add-on, or {@link jsElementwise}. */
 export type ElementwiseImplementation = typeof jsElementwise;

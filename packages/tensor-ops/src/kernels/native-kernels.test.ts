@@ -7,6 +7,23 @@ import { nativeAddOn } from './native-kernels.js';
 // Without OpenBLAS's headers or a compiler the add-on is not built and these tests skip; CI
 // installs libopenblas-dev and sets BCTKIT_EXPECT_NATIVE_KERNELS=1 so that cannot pass silently.
 const available = nativeAddOn().module !== undefined;
+// oneDNN behind the convolutions when the add-on was built with Debian's libdnnl-dev; CI installs
+// it and sets BCTKIT_EXPECT_ONEDNN=1. Each convolution case runs on both paths then.
+const addOnStatus = nativeAddOn().module?.nativeKernels;
+const onednn = addOnStatus?.available ? addOnStatus.onednn : undefined;
+const CONV_PATHS = onednn === undefined ? ['im2col'] : ['oneDNN', 'im2col'];
+
+/** Runs `body` with oneDNN switched off for the add-on's convolutions when `path` is im2col. */
+function onPath<T>(path: string, body: () => T): T {
+  const saved = process.env.BCTKIT_ONEDNN;
+  if (path === 'im2col') process.env.BCTKIT_ONEDNN = '0';
+  try {
+    return body();
+  } finally {
+    if (saved === undefined) delete process.env.BCTKIT_ONEDNN;
+    else process.env.BCTKIT_ONEDNN = saved;
+  }
+}
 const TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -47,6 +64,21 @@ const CONV_CASES: ConvCase[] = [
       [0, 0],
     ],
   },
+  // iResNet's shapes at a small size: channel counts oneDNN blocks by 16, a strided 3x3 with
+  // padding 1, and the strided 1x1 of a downsampling shortcut.
+  {
+    x: [2, 14, 14, 32],
+    filter: [3, 3, 32, 64],
+    stride: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  { x: [2, 14, 14, 32], filter: [1, 1, 32, 64], stride: [2, 2], pad: 'valid' },
+  { x: [3, 7, 7, 48], filter: [3, 3, 48, 40], stride: [1, 1], pad: 'same' },
 ];
 
 /** Runs `body` with tfjs's own kernels, then with the native ones, and returns both results. */
@@ -96,6 +128,7 @@ describe('the native add-on', () => {
           'Sum',
           'Mean',
           'Prelu',
+          'FusedBatchNorm',
           'Conv2DBackpropFilter',
         ],
         nativeUnavailable: 'BCTKIT_NATIVE_KERNELS=0 is set',
@@ -118,6 +151,7 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
       'Sum',
       'Mean',
       'Prelu',
+      'FusedBatchNorm',
       'Conv2D',
       'FusedConv2D',
       'Conv2DBackpropInput',
@@ -127,9 +161,13 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     ]);
   });
 
-  it.each(CONV_CASES.map((c, index) => [index, c] as const))(
-    'conv2d case %i: forward, input gradient and filter gradient',
-    (index, { x: xShape, filter: filterShape, stride, pad, dilation }) => {
+  it('uses oneDNN where CI expects it', () => {
+    if (process.env.BCTKIT_EXPECT_ONEDNN === '1') expect(onednn).toMatch(/^\d+\.\d+/);
+  });
+
+  it.each(CONV_PATHS.flatMap((path) => CONV_CASES.map((c, index) => [index, path, c] as const)))(
+    'conv2d case %i on %s: forward, input gradient and filter gradient',
+    (index, path, { x: xShape, filter: filterShape, stride, pad, dilation }) => {
       const x = tf.randomNormal(xShape, 0, 1, 'float32', index + 1) as tf.Tensor4D;
       const filter = tf.randomNormal(filterShape, 0, 1, 'float32', index + 20) as tf.Tensor4D;
       const run = () => {
@@ -141,7 +179,7 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
         )([x, filter]);
         return [forward, dx!, dw!];
       };
-      const { js, native } = bothWays(run);
+      const { js, native } = onPath(path, () => bothWays(run));
       for (const [at, name] of ['forward', 'dx', 'dfilter'].entries()) {
         if (js[at] === undefined) continue;
         close(native[at]!, js[at]!, `case ${index} ${name}`);

@@ -10,6 +10,7 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { takeFloats } from './buffer-pool.js';
 import { type CpuBackendLike, floatValues, withFallback } from './cpu-backend.js';
 
 /** The add-on's functions (the optional package `@bctkit/tensor-ops-native`). */
@@ -176,7 +177,7 @@ function nativeConv(
   const { info, shape } = conv;
   const epilogue = epilogueFor?.(info.outShape);
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
-  const y = new Float32Array(util.sizeFromShape(info.outShape));
+  const y = takeFloats(util.sizeFromShape(info.outShape));
   native.conv2d(x, filter, y, shape);
   epilogue?.(y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
@@ -218,7 +219,7 @@ function nativeMatMul(
   if (util.sizeFromShape(outShape) === 0) return undefined;
   const epilogue = epilogueFor?.(outShape);
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
-  const c = new Float32Array(util.sizeFromShape(outShape));
+  const c = takeFloats(util.sizeFromShape(outShape));
   native.matmul(a, b, c, batchA, batchB, m, n, k, transposeA, transposeB);
   epilogue?.(c);
   return backend.makeTensorInfo(outShape, 'float32', c);
@@ -244,7 +245,7 @@ function nativeConvGradient(
   if (conv === undefined) return undefined;
   const { info, shape } = conv;
   const [outShape, run] = output(info);
-  const out = new Float32Array(util.sizeFromShape(outShape));
+  const out = takeFloats(util.sizeFromShape(outShape));
   run(values as Float32Array[], out, shape);
   return backend.makeTensorInfo(outShape, 'float32', out);
 }
