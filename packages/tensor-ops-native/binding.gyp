@@ -13,6 +13,7 @@
         "native/elementwise.c",
         "native/batch-norm.c",
         "native/scoring.c",
+        "native/graph-ops.c",
         "native/module.c"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu/openblas-pthread"],

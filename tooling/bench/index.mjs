@@ -3,6 +3,7 @@
 const benchmarks = {
   backbone: () => import('./backbone.mjs'),
   adapters: () => import('./adapters.mjs'),
+  'external-model': () => import('./external-model.mjs'),
   faces: () => import('./faces.mjs'),
   growth: () => import('./growth.mjs'),
   ijbc: () => import('./ijbc.mjs'),

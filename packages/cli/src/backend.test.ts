@@ -1,6 +1,9 @@
-import { type BackendInfo, installCpuKernels } from '@bctkit/tensor-ops';
+import { join } from 'node:path';
+import { type BackendInfo, installCpuKernels, useBackend } from '@bctkit/tensor-ops';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelNote } from './backend.js';
+import { activateInferenceBackend, kernelNote } from './backend.js';
+import type { CliIo } from './io.js';
+import { REPOSITORY_ROOT } from './testing/faces.js';
 
 const cpu: BackendInfo = {
   backend: 'cpu',
@@ -38,5 +41,36 @@ describe('kernelNote', () => {
 
   it('says nothing on other backends', () => {
     expect(kernelNote({ ...cpu, backend: 'wasm', tfName: 'wasm' })).toBe('');
+  });
+});
+
+describe('activateInferenceBackend with external models', () => {
+  const model = join(REPOSITORY_ROOT, 'models', 'mobilefacenet', 'unit.json');
+  const capture = () => {
+    const lines: string[] = [];
+    const io = { stderr: (text: string) => lines.push(text) } as unknown as CliIo;
+    return { io, lines };
+  };
+
+  it.runIf(process.env.BCTKIT_EXPECT_NATIVE_KERNELS === '1')(
+    'keeps cpu when the native kernels run there (faster than wasm for them)',
+    async () => {
+      const { io, lines } = capture();
+      const info = await activateInferenceBackend(io, 'auto', [model]);
+      expect(info.backend).toBe('cpu');
+      expect(lines.join('')).toMatch(/^backend: cpu .*kernels: native/);
+    },
+  );
+
+  it('takes wasm when the native kernels are switched off', async () => {
+    process.env.BCTKIT_NATIVE_KERNELS = '0';
+    const { io, lines } = capture();
+    try {
+      const info = await activateInferenceBackend(io, 'auto', [model]);
+      expect(info.backend).toBe('wasm');
+      expect(lines.join('')).toMatch(/chosen for external models: .*BCTKIT_NATIVE_KERNELS=0/);
+    } finally {
+      await useBackend('cpu');
+    }
   });
 });

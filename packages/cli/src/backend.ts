@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import {
-  AUTO_BACKEND_ORDER,
   type BackendInfo,
   type BackendPurpose,
   cpuKernelStatus,
@@ -58,10 +57,11 @@ async function isExternalModel(path: string): Promise<boolean> {
 
 /**
  * {@link activateBackend} for inference with the given models. With `auto` and only external tfjs
- * models (graph or layers), `wasm` is preferred to the JavaScript `cpu` backend when no tfjs-node
- * package is installed: their convolutions (depthwise ones above all) do not use bctkit's native
- * kernels, and wasm ran MobileFaceNet 4.6x faster on two cores with the same features (within
- * 1e-5). bctkit checkpoints keep the `cpu` backend, where the native kernels are faster.
+ * models (graph or layers), and no tfjs-node package: the `cpu` backend when bctkit's native
+ * kernels run there (they cover what converted face models use: fused and depthwise convolutions,
+ * ReLU, absolute value; MobileFaceNet ran 1.8x faster than on wasm, `pnpm bench external-model`),
+ * else `wasm` when it is installed (tfjs's JavaScript kernels ran it 4.6x slower than wasm). Both
+ * give the same features within 1e-5. bctkit checkpoints always keep the `auto` choice.
  */
 export async function activateInferenceBackend(
   io: CliIo,
@@ -73,16 +73,20 @@ export async function activateInferenceBackend(
     const external = await Promise.all(given.map(isExternalModel));
     if (external.every(Boolean)) {
       env().set('PROD', true);
-      const info = await useBackend(
-        [...AUTO_BACKEND_ORDER.filter((id) => id !== 'cpu'), 'wasm', 'cpu'],
-        {
-          loader: createModuleLoader(import.meta.url),
-          purpose: 'inference',
-        },
-      );
-      io.stderr(
-        `backend: ${info.backend} (${info.packageName})${info.backend === 'wasm' ? ', chosen for external models (faster than cpu for them; --backend cpu to override)' : ''}\n`,
-      );
+      const loader = createModuleLoader(import.meta.url);
+      const info = await useBackend('auto', { loader, purpose: 'inference' });
+      if (info.backend === 'cpu' && cpuKernelStatus().native.length === 0) {
+        try {
+          const wasm = await useBackend('wasm', { loader, purpose: 'inference' });
+          io.stderr(
+            `backend: wasm (${wasm.packageName}), chosen for external models: the native cpu kernels are unavailable (${cpuKernelStatus().nativeUnavailable ?? 'see bct env'}); --backend cpu to override\n`,
+          );
+          return wasm;
+        } catch {
+          await useBackend('cpu', { loader, purpose: 'inference' });
+        }
+      }
+      io.stderr(`backend: ${info.backend} (${info.packageName})${kernelNote(info)}\n`);
       return info;
     }
   }

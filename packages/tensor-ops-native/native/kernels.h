@@ -94,6 +94,12 @@ napi_value bctkit_batch_norm(napi_env env, napi_callback_info info);
 napi_value bctkit_batch_norm_grad(napi_env env, napi_callback_info info);
 napi_value bctkit_batch_norm_inference(napi_env env, napi_callback_info info);
 
+// ---- Graph-model kernels (graph-ops.c) ----
+
+napi_value bctkit_depthwise_conv2d(napi_env env, napi_callback_info info);
+napi_value bctkit_bias_activation(napi_env env, napi_callback_info info);
+napi_value bctkit_unary(napi_env env, napi_callback_info info);
+
 // ---- oneDNN convolutions (onednn.c): 1 when oneDNN did the work, 0 to take the add-on's own path ----
 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y);

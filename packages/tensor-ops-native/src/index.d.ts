@@ -173,6 +173,42 @@ export function batchNormInference(
 ): void;
 
 /**
+ * A depthwise convolution with channel multiplier 1: `filter` is `[kh, kw, in, 1]` and the
+ * geometry's out channels equal its in channels. Writes every value of `y`.
+ * @throws RangeError when the sizes do not fit or out channels differ from in channels.
+ */
+export function depthwiseConv2d(
+  x: Float32Array,
+  filter: Float32Array,
+  y: Float32Array,
+  geometry: ConvGeometry,
+): void;
+
+/**
+ * In place, `y = activation(y + bias)` over rows of `channels` values, as tfjs's fused kernels
+ * define each activation. Kinds say what an operand covers: -1 absent, 0 one value, 1 one per
+ * channel, 2 one per value. Activations: 0 linear, 1 relu, 2 relu6, 3 leaky relu (`leakyAlpha`),
+ * 4 prelu (slopes in `weights`), 5 elu, 6 sigmoid.
+ * @throws RangeError for an unknown activation or kind, or operands of the wrong size.
+ */
+export function biasActivation(
+  y: Float32Array,
+  bias: Float32Array,
+  biasKind: number,
+  activation: number,
+  weights: Float32Array,
+  weightsKind: number,
+  leakyAlpha: number,
+  channels: number,
+): void;
+
+/**
+ * `out = f(x)` per value: operation 0 relu (`x < 0 ? 0 : x`, NaN stays NaN), 1 absolute value.
+ * @throws RangeError when `out` is not the size of `x`.
+ */
+export function unary(operation: number, x: Float32Array, out: Float32Array): void;
+
+/**
  * `out[p] = <left row leftIndex[p], right row rightIndex[p]>` for rows of `cols` values, with the
  * same double-precision accumulation (and the same bits) as bctkit's JavaScript `pairDots`, over
  * every core.

@@ -93,6 +93,36 @@ export function batchNormInference(x, mean, factor, offset, y) {
   required().batchNormInference(x, mean, factor, offset, y);
 }
 
+export function depthwiseConv2d(x, filter, y, geometry) {
+  required().depthwiseConv2d(x, filter, y, geometry);
+}
+
+export function biasActivation(
+  y,
+  bias,
+  biasKind,
+  activation,
+  weights,
+  weightsKind,
+  leakyAlpha,
+  channels,
+) {
+  required().biasActivation(
+    y,
+    bias,
+    biasKind,
+    activation,
+    weights,
+    weightsKind,
+    leakyAlpha,
+    channels,
+  );
+}
+
+export function unary(operation, x, out) {
+  required().unary(operation, x, out);
+}
+
 export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
   required().pairDots(left, right, cols, leftIndex, rightIndex, out);
 }

@@ -5,8 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPOSITORY_ROOT } from '../testing/faces.js';
 
-// `bct` prefers wasm for external models (activateInferenceBackend): it must give the features
-// the cpu backend gives, for the real MobileFaceNet in models/mobilefacenet.
+// `bct` runs external models on cpu with bctkit's native kernels (depthwise and fused convolutions
+// among them), or on wasm without them (activateInferenceBackend): both must give the same
+// features, for the real MobileFaceNet in models/mobilefacenet.
 const config = join(REPOSITORY_ROOT, 'models', 'mobilefacenet', 'unit.json');
 
 async function embed(backend: 'cpu' | 'wasm', images: Float32Array): Promise<Float32Array> {

@@ -156,6 +156,10 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
       'FusedConv2D',
       'Conv2DBackpropInput',
       'Conv2DBackpropFilter',
+      'DepthwiseConv2dNative',
+      'FusedDepthwiseConv2D',
+      'Relu',
+      'Abs',
       'BatchMatMul',
       '_FusedMatMul',
     ]);
@@ -223,6 +227,101 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     tf.dispose([x, filter, js, native]);
     if (bias) bias.dispose();
     if (weights) weights.dispose();
+  });
+
+  it.each([
+    { x: [2, 9, 9, 8], filter: [3, 3, 8, 1], stride: 1, pad: 'same' },
+    { x: [2, 14, 14, 16], filter: [3, 3, 16, 1], stride: 2, pad: 'same' },
+    { x: [1, 7, 6, 5], filter: [3, 3, 5, 1], stride: 2, pad: 'valid' },
+    { x: [3, 7, 7, 24], filter: [7, 7, 24, 1], stride: 1, pad: 'valid' },
+    { x: [1, 11, 9, 4], filter: [3, 3, 4, 1], stride: 1, pad: 'same', dilation: 2 },
+    {
+      x: [2, 8, 8, 4],
+      filter: [3, 3, 4, 1],
+      stride: 2,
+      pad: [
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 0],
+      ],
+    },
+    { x: [2, 6, 6, 3], filter: [3, 3, 3, 2], stride: 1, pad: 'same' }, // multiplier 2: tfjs's
+  ] as const)('depthwise conv2d $x with $filter, stride $stride, pad $pad', (c) => {
+    const x = tf.randomNormal([...c.x], 0, 1, 'float32', 30) as tf.Tensor4D;
+    const filter = tf.randomNormal([...c.filter], 0, 1, 'float32', 31) as tf.Tensor4D;
+    const pad = typeof c.pad === 'string' ? c.pad : (c.pad.map((p) => [...p]) as Pad & number[][]);
+    const dilation = 'dilation' in c ? c.dilation : 1;
+    const { js, native } = bothWays(() =>
+      tf.depthwiseConv2d(x, filter, c.stride, pad, 'NHWC', dilation),
+    );
+    close(native, js, 'depthwise');
+    tf.dispose([x, filter, js, native]);
+  });
+
+  it.each([
+    ['relu', 'per-channel bias'],
+    ['prelu', 'per-channel bias and weights'],
+    ['linear', 'no bias'],
+    ['relu6', 'scalar bias'],
+    ['elu', 'per-channel bias'],
+    ['sigmoid', 'per-channel bias'],
+    ['leakyrelu', 'per-channel bias'],
+  ] as const)('fused depthwise conv2d with %s and %s', (activation, biasKind) => {
+    const x = tf.randomNormal([2, 10, 10, 6], 0, 2, 'float32', 32) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, 6, 1], 0, 1, 'float32', 33) as tf.Tensor4D;
+    const bias =
+      biasKind === 'no bias'
+        ? undefined
+        : biasKind === 'scalar bias'
+          ? tf.scalar(0.3)
+          : tf.randomNormal([6], 0, 1, 'float32', 34);
+    const weights =
+      activation === 'prelu' ? tf.randomUniform([6], 0, 0.5, 'float32', 35) : undefined;
+    const { js, native } = bothWays(() =>
+      tf.fused.depthwiseConv2d({
+        x,
+        filter,
+        strides: 2,
+        pad: 'same',
+        bias,
+        activation,
+        preluActivationWeights: weights,
+        leakyreluAlpha: 0.1,
+      }),
+    );
+    close(native, js, `${activation}, ${biasKind}`);
+    tf.dispose([x, filter, js, native, ...(bias ? [bias] : []), ...(weights ? [weights] : [])]);
+  });
+
+  it('relu and abs over many values, with NaN, infinities and signed zeros', () => {
+    const special = [Number.NaN, Infinity, -Infinity, -0, 0, -1.5, 2.5];
+    const x = tf.concat([
+      tf.tensor1d(special),
+      tf.reshape(tf.randomNormal([300, 128], 0, 1, 'float32', 36), [-1]),
+    ]);
+    const { js, native } = bothWays(() => [tf.relu(x), tf.abs(x)]);
+    close(native[0]!, js[0]!, 'relu');
+    close(native[1]!, js[1]!, 'abs');
+    expect([...native[0]!.dataSync().slice(0, 7)]).toEqual([
+      Number.NaN,
+      Infinity,
+      0,
+      -0,
+      0,
+      0,
+      2.5,
+    ]);
+    expect([...native[1]!.dataSync().slice(0, 7)]).toEqual([
+      Number.NaN,
+      Infinity,
+      Infinity,
+      0,
+      0,
+      1.5,
+      2.5,
+    ]);
+    tf.dispose([x, ...js, ...native]);
   });
 
   it.each([

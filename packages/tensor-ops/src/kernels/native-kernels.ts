@@ -4,7 +4,9 @@ import {
   type Conv2DAttrs,
   type Conv2DBackpropFilterAttrs,
   type Conv2DBackpropInputAttrs,
+  type DepthwiseConv2dNativeAttrs,
   type FusedConv2DAttrs,
+  type FusedDepthwiseConv2DAttrs,
   type _FusedMatMulAttrs as FusedMatMulAttrs,
   type KernelConfig,
   type TensorInfo,
@@ -92,7 +94,21 @@ function broadcastKind(weights: TensorInfo, shape: readonly number[]): 0 | 1 | 2
   return undefined;
 }
 
+/** The add-on's activation codes (see `biasActivation` in native/graph-ops.c). */
+const ACTIVATIONS: Record<string, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  leakyrelu: 3,
+  prelu: 4,
+  elu: 5,
+  sigmoid: 6,
+};
+
+const NONE = new Float32Array(0);
+
 function createEpilogue(
+  native: NativeModule,
   backend: CpuBackendLike,
   shape: readonly number[],
   bias: TensorInfo | undefined,
@@ -102,36 +118,28 @@ function createEpilogue(
 ): Epilogue | undefined {
   const channels = shape[shape.length - 1]!;
   const biasValues = floatValues(backend, bias);
-  const biasKind = bias === undefined ? 0 : broadcastKind(bias, shape);
+  const biasKind = bias === undefined ? -1 : broadcastKind(bias, shape);
   if (bias !== undefined && (biasValues === undefined || biasKind === undefined)) return undefined;
+  const act = ACTIVATIONS[activation ?? 'linear'];
+  if (act === undefined) return undefined;
   const preluValues = floatValues(backend, preluWeights);
-  const preluKind = preluWeights === undefined ? 0 : broadcastKind(preluWeights, shape);
-  const act = activation ?? 'linear';
-  if (act === 'prelu' && (preluValues === undefined || preluKind === undefined)) return undefined;
-  const alpha = leakyAlpha ?? 0.2;
-  const activate: ((value: number, index: number) => number) | undefined = {
-    linear: (value: number) => value,
-    relu: (value: number) => Math.max(value, 0),
-    relu6: (value: number) => Math.min(Math.max(value, 0), 6),
-    leakyrelu: (value: number) => (value < 0 ? alpha * value : value),
-    sigmoid: (value: number) => 1 / (1 + Math.exp(-value)),
-    elu: (value: number) => (value >= 0 ? value : Math.exp(value) - 1),
-    prelu: (value: number, index: number) => {
-      if (value >= 0) return value;
-      const at = preluKind === 0 ? 0 : preluKind === 1 ? index % channels : index;
-      return value * preluValues![at]!;
-    },
-  }[act];
-  if (activate === undefined) return undefined;
-  return (values) => {
-    for (let index = 0; index < values.length; index++) {
-      let value = values[index]!;
-      if (biasValues !== undefined) {
-        value += biasValues[biasKind === 0 ? 0 : biasKind === 1 ? index % channels : index]!;
-      }
-      values[index] = activate(value, index);
-    }
-  };
+  const preluKind = preluWeights === undefined ? -1 : broadcastKind(preluWeights, shape);
+  if (
+    activation === 'prelu' &&
+    (preluValues === undefined || preluKind === undefined || preluKind < 0)
+  )
+    return undefined;
+  return (values) =>
+    native.biasActivation(
+      values,
+      biasValues ?? NONE,
+      biasKind!,
+      act,
+      activation === 'prelu' ? preluValues! : NONE,
+      activation === 'prelu' ? preluKind! : -1,
+      leakyAlpha ?? 0.2,
+      channels,
+    );
 }
 
 type Conv4 = [number, number, number, number];
@@ -179,6 +187,45 @@ function nativeConv(
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = takeFloats(util.sizeFromShape(info.outShape));
   native.conv2d(x, filter, y, shape);
+  epilogue?.(y);
+  return backend.makeTensorInfo(info.outShape, 'float32', y);
+}
+
+/**
+ * A depthwise convolution (plain or fused) with channel multiplier 1 through the add-on, or
+ * undefined to fall back (other multipliers, NCHW, empty tensors).
+ */
+function nativeDepthwise(
+  native: NativeModule,
+  backend: CpuBackendLike,
+  inputs: { x: TensorInfo; filter: TensorInfo },
+  attrs: Pick<DepthwiseConv2dNativeAttrs, 'strides' | 'pad' | 'dilations' | 'dimRoundingMode'> & {
+    dataFormat?: string;
+  },
+  epilogueFor?: (shape: number[]) => Epilogue | undefined,
+): TensorInfo | undefined {
+  const x = floatValues(backend, inputs.x);
+  const filter = floatValues(backend, inputs.filter);
+  const { shape: filterShape } = inputs.filter;
+  if (x === undefined || filter === undefined || filterShape[3] !== 1) return undefined;
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return undefined;
+  if (inputs.x.shape.length !== 4 || filterShape.length !== 4) return undefined;
+  const info = backend_util.computeConv2DInfo(
+    inputs.x.shape as Conv4,
+    filterShape as Conv4,
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+    'channelsLast',
+  );
+  const shape = geometry(info);
+  if (shape === undefined || info.outChannels !== info.inChannels) return undefined;
+  const epilogue = epilogueFor?.(info.outShape);
+  if (epilogueFor !== undefined && epilogue === undefined) return undefined;
+  const y = takeFloats(util.sizeFromShape(info.outShape));
+  native.depthwiseConv2d(x, filter, y, shape);
   epilogue?.(y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
@@ -250,6 +297,22 @@ function nativeConvGradient(
   return backend.makeTensorInfo(outShape, 'float32', out);
 }
 
+/** ReLU (operation 0) or the absolute value (1) of a float32 tensor through the add-on. */
+function unaryKernel(
+  native: NativeModule,
+  fallback: KernelConfig,
+  operation: number,
+): KernelConfig {
+  return withFallback(fallback, ({ inputs }, backend) => {
+    const { x } = inputs as { x: TensorInfo };
+    const values = floatValues(backend, x);
+    if (values === undefined || values.length === 0) return undefined;
+    const out = takeFloats(values.length);
+    native.unary(operation, values, out);
+    return backend.makeTensorInfo([...x.shape], 'float32', out);
+  });
+}
+
 /** The kernels the add-on replaces, built around tfjs's own (the fallback for other cases). */
 export const NATIVE_KERNELS: Record<
   string,
@@ -270,6 +333,7 @@ export const NATIVE_KERNELS: Record<
       const fused = attrs as unknown as FusedConv2DAttrs;
       return nativeConv(native, backend, { x: x!, filter: filter! }, fused, (shape) =>
         createEpilogue(
+          native,
           backend,
           shape,
           bias,
@@ -299,6 +363,33 @@ export const NATIVE_KERNELS: Record<
           native.conv2dBackpropFilter(operands[0]!, operands[1]!, out, shape),
       ]);
     }),
+  DepthwiseConv2dNative: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) =>
+      nativeDepthwise(
+        native,
+        backend,
+        inputs as { x: TensorInfo; filter: TensorInfo },
+        attrs as unknown as DepthwiseConv2dNativeAttrs,
+      ),
+    ),
+  FusedDepthwiseConv2D: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const fused = attrs as unknown as FusedDepthwiseConv2DAttrs;
+      return nativeDepthwise(native, backend, { x: x!, filter: filter! }, fused, (shape) =>
+        createEpilogue(
+          native,
+          backend,
+          shape,
+          bias,
+          fused.activation,
+          preluActivationWeights,
+          fused.leakyreluAlpha,
+        ),
+      );
+    }),
+  Relu: (native, fallback) => unaryKernel(native, fallback, 0),
+  Abs: (native, fallback) => unaryKernel(native, fallback, 1),
   BatchMatMul: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
       const { transposeA, transposeB } = attrs as unknown as BatchMatMulAttrs;
@@ -322,6 +413,7 @@ export const NATIVE_KERNELS: Record<
         fused.transposeB,
         (shape) =>
           createEpilogue(
+            native,
             backend,
             shape,
             bias,
