@@ -57,7 +57,7 @@ describe('bct env', () => {
       /^jpeg\s+(libjpeg-turbo \(native\)|jpeg-js \(native decoder unavailable: .+\))$/m,
     );
     expect(stdout).toMatch(
-      /^cpu kernels\s+(native \(OpenBLAS\): .*Conv2D.*|JavaScript \(native add-on unavailable: .+\))$/m,
+      /^cpu kernels\s+(native \(OpenBLAS(, oneDNN [\d.]+)?\): .*Conv2D.*|JavaScript \(native add-on unavailable: .+\))$/m,
     );
   });
 

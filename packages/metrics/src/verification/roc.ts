@@ -76,11 +76,17 @@ export function rocCurve(
     impostor.sort();
   }
 
-  // Walk both lists from the highest score down; one point per distinct score.
-  const distinct = new Float64Array(total);
-  const truePositives = new Uint32Array(total);
-  const falsePositives = new Uint32Array(total);
-  let points = 0;
+  // Walk both lists from the highest score down; one point per distinct score. scikit-learn's
+  // drop_intermediate keeps the first and last points and every point where the second difference
+  // of the FP or TP counts is non-zero (a bend): each point is decided once the next one is known,
+  // so no array of every point is built (at IJB-C's size those were 300 MB of fresh memory).
+  const kept: number[] = []; // threshold, tp, fp of each kept point, flattened
+  let count = 0;
+  let previousTp = 0;
+  let previousFp = 0;
+  let currentThreshold = 0;
+  let currentTp = 0;
+  let currentFp = 0;
   let g = positives - 1;
   let m = negatives - 1;
   let tp = 0;
@@ -98,34 +104,30 @@ export function rocCurve(
       fp += 1;
       m -= 1;
     }
-    distinct[points] = threshold;
-    truePositives[points] = tp;
-    falsePositives[points] = fp;
-    points += 1;
-  }
-
-  // scikit-learn's drop_intermediate: keep the first and last points and every point where the
-  // second difference of the FP or TP counts is non-zero (a bend).
-  const keep = new Uint32Array(points);
-  let kept = 0;
-  for (let i = 0; i < points; i++) {
+    // Decide on the current point, now that its successor (threshold, tp, fp) is known.
     const bend =
+      count === 1 ||
       !dropIntermediate ||
-      i === 0 ||
-      i === points - 1 ||
-      falsePositives[i - 1]! - 2 * falsePositives[i]! + falsePositives[i + 1]! !== 0 ||
-      truePositives[i - 1]! - 2 * truePositives[i]! + truePositives[i + 1]! !== 0;
-    if (bend) keep[kept++] = i;
+      previousFp - 2 * currentFp + fp !== 0 ||
+      previousTp - 2 * currentTp + tp !== 0;
+    if (count >= 1 && bend) kept.push(currentThreshold, currentTp, currentFp);
+    previousTp = currentTp;
+    previousFp = currentFp;
+    currentThreshold = threshold;
+    currentTp = tp;
+    currentFp = fp;
+    count += 1;
   }
-  const fpr = new Float64Array(kept + 1);
-  const tpr = new Float64Array(kept + 1);
-  const thresholds = new Float64Array(kept + 1);
+  kept.push(currentThreshold, currentTp, currentFp); // the last point (count >= 2 classes)
+  const points = kept.length / 3;
+  const fpr = new Float64Array(points + 1);
+  const tpr = new Float64Array(points + 1);
+  const thresholds = new Float64Array(points + 1);
   thresholds[0] = Number.POSITIVE_INFINITY;
-  for (let k = 0; k < kept; k++) {
-    const index = keep[k]!;
-    fpr[k + 1] = falsePositives[index]! / negatives;
-    tpr[k + 1] = truePositives[index]! / positives;
-    thresholds[k + 1] = distinct[index]!;
+  for (let k = 0; k < points; k++) {
+    thresholds[k + 1] = kept[3 * k]!;
+    tpr[k + 1] = kept[3 * k + 1]! / positives;
+    fpr[k + 1] = kept[3 * k + 2]! / negatives;
   }
   return { fpr, tpr, thresholds, positives, negatives };
 }
