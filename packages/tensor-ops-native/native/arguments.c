@@ -2,6 +2,8 @@
 // integers from JavaScript, checked before any kernel reads or writes (see checked-size.h).
 #include "kernels.h"
 
+#include <sys/mman.h>
+
 int get_floats(napi_env env, napi_value value, const char *name, floats *out) {
   bool is_typed = false;
   napi_is_typedarray(env, value, &is_typed);
@@ -101,3 +103,14 @@ int get_int(napi_env env, napi_value value, const char *name, int64_t *out) {
   return 1;
 }
 
+
+void *scratch_alloc(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  if (bytes < 2 * huge) return malloc(bytes);
+  void *memory = NULL;
+  if (posix_memalign(&memory, huge, bytes) != 0) return NULL;
+#ifdef MADV_HUGEPAGE
+  madvise(memory, bytes, MADV_HUGEPAGE);  // advice only: without THP the pages are ordinary
+#endif
+  return memory;
+}

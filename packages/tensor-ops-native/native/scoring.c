@@ -94,7 +94,7 @@ static bool pair_dots_tiled(const float *left, const float *right, int64_t cols,
   const int max_parts = scoring_threads();
   int64_t *counts = calloc((size_t)max_parts * (size_t)tiles, sizeof(int64_t));
   // Per pair in tile order: its position in `out`, and its two rows (read in sequence below).
-  int32_t *order = malloc((size_t)pairs * 3 * sizeof(int32_t));
+  int32_t *order = scratch_alloc((size_t)pairs * 3 * sizeof(int32_t));
   if (counts == NULL || order == NULL) {
     free(counts);
     free(order);
@@ -197,7 +197,7 @@ napi_value bctkit_sort_float32(napi_env env, napi_callback_info info) {
   const size_t n = array.length;
   if (n < 2) return NULL;
   uint32_t *keys = (uint32_t *)array.data;
-  uint32_t *spare = malloc(n * sizeof(uint32_t));
+  uint32_t *spare = scratch_alloc(n * sizeof(uint32_t));
   if (spare == NULL) {
     napi_throw_error(env, NULL, "sortFloat32: out of memory");
     return NULL;

@@ -192,6 +192,62 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     },
   );
 
+  // Straight to the add-on, with outputs pre-filled with NaN (pooled buffers hold old values) and
+  // guard values on both sides: every output value is written, nothing past the end. The 1x1
+  // stride-2 case of 8 channels at 56 x 56 once made oneDNN write past the input gradient.
+  it.each(
+    CONV_PATHS.flatMap((path) =>
+      [
+        ...CONV_CASES,
+        { x: [64, 56, 56, 8], filter: [1, 1, 8, 8], stride: [2, 2], pad: 'valid' } as ConvCase,
+      ].map((c, index) => [index, path, c] as const),
+    ),
+  )('conv2d case %i on %s writes every output value and nothing beyond', (index, path, c) => {
+    if (c.dilation !== undefined) return; // no gradients to compare for dilated convolutions
+    const addOn = nativeAddOn().module!;
+    const x = tf.randomNormal(c.x, 0, 1, 'float32', index + 60) as tf.Tensor4D;
+    const filter = tf.randomNormal(c.filter, 0, 1, 'float32', index + 61) as tf.Tensor4D;
+    uninstallCpuKernels();
+    const forward = tf.conv2d(x, filter, c.stride, c.pad);
+    const dy = tf.randomNormal(forward.shape, 0, 1, 'float32', index + 62);
+    const [dx, dw] = tf.grads((a: tf.Tensor, w: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad), dy)),
+    )([x, filter]);
+    installCpuKernels();
+    const info = tf.backend_util.computeConv2DInfo(c.x, c.filter, c.stride, 1, c.pad);
+    const geometry = Int32Array.from([
+      ...[info.batchSize, info.inHeight, info.inWidth, info.inChannels],
+      ...[info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth],
+      ...[info.strideHeight, info.strideWidth, 1, 1, info.padInfo.top, info.padInfo.left],
+    ]);
+    const GUARD = 64;
+    const guarded = (length: number) => {
+      const whole = new Float32Array(length + 2 * GUARD).fill(7);
+      whole.fill(Number.NaN, GUARD, GUARD + length);
+      return { whole, inside: whole.subarray(GUARD, GUARD + length) };
+    };
+    const outputs = [guarded(forward.size), guarded(x.size), guarded(filter.size)];
+    onPath(path, () => {
+      addOn.conv2d(x.dataSync(), filter.dataSync(), outputs[0]!.inside, geometry);
+      addOn.conv2dBackpropInput(dy.dataSync(), filter.dataSync(), outputs[1]!.inside, geometry);
+      addOn.conv2dBackpropFilter(x.dataSync(), dy.dataSync(), outputs[2]!.inside, geometry);
+    });
+    for (const [at, expected] of [forward, dx!, dw!].entries()) {
+      const { whole, inside } = outputs[at]!;
+      const message = `case ${index} on ${path}, output ${at}`;
+      expect(
+        whole.subarray(0, GUARD).every((v) => v === 7),
+        message,
+      ).toBe(true);
+      expect(
+        whole.subarray(GUARD + inside.length).every((v) => v === 7),
+        message,
+      ).toBe(true);
+      expectAllClose(inside, expected.dataSync(), { ...TOLERANCE, message });
+    }
+    tf.dispose([x, filter, forward, dy, dx!, dw!]);
+  });
+
   it.each([
     ['relu', 'per-channel bias'],
     ['prelu', 'per-channel bias and weights'],
