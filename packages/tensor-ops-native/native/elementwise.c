@@ -1,5 +1,5 @@
-// Element-wise kernels and channel reductions: add/sub/mul/div with scalar and per-channel
-// broadcasting, sums over every axis but the last, PReLU and its gradient. OpenMP over rows once
+// Element-wise kernels and channel reductions: add/sub/mul/div with scalar, per-channel and
+// per-row broadcasting, sums over every axis but the last, PReLU and its gradient. OpenMP over rows once
 // the work is large enough (PARALLEL_MIN_VALUES).
 #include "kernels.h"
 
@@ -10,6 +10,8 @@ enum layout {
   LEFT_SCALAR = 2,   // a one value, b full
   RIGHT_CHANNEL = 3, // a full, b one value per channel (the last dimension)
   LEFT_CHANNEL = 4,  // a one value per channel, b full
+  RIGHT_ROW = 5,     // a full, b one value per row (shape [..., 1]: l2 normalisation, softmax)
+  LEFT_ROW = 6,      // a one value per row, b full
 };
 
 enum operation { ADD = 0, SUB = 1, MUL = 2, DIV = 3 };
@@ -37,6 +39,18 @@ enum operation { ADD = 0, SUB = 1, MUL = 2, DIV = 3 };
       for (size_t i = 0; i < n; i += channels)                                                    \
         for (size_t c = 0; c < channels; c++) out[i + c] = a[c] OP b[i + c];                      \
       break;                                                                                      \
+    case RIGHT_ROW:                                                                               \
+      for (size_t i = 0, r = 0; i < n; i += channels, r++) {                                      \
+        const float v = b[r];                                                                     \
+        for (size_t c = 0; c < channels; c++) out[i + c] = a[i + c] OP v;                         \
+      }                                                                                           \
+      break;                                                                                      \
+    case LEFT_ROW:                                                                                \
+      for (size_t i = 0, r = 0; i < n; i += channels, r++) {                                      \
+        const float v = a[r];                                                                     \
+        for (size_t c = 0; c < channels; c++) out[i + c] = v OP b[i + c];                         \
+      }                                                                                           \
+      break;                                                                                      \
   }
 
 static void binary_range(int op, int mode, const float *a, const float *b, float *out, size_t n,
@@ -57,8 +71,12 @@ static void binary_loop(int op, int mode, const float *a, const float *b, float 
   {
     const size_t t = (size_t)omp_get_thread_num(), threads = (size_t)omp_get_num_threads();
     const size_t first = rows * t / threads * channels, last = rows * (t + 1) / threads * channels;
-    const size_t a_at = mode == SAME || mode == RIGHT_SCALAR || mode == RIGHT_CHANNEL ? first : 0;
-    const size_t b_at = mode == SAME || mode == LEFT_SCALAR || mode == LEFT_CHANNEL ? first : 0;
+    const size_t a_at = mode == SAME || mode == RIGHT_SCALAR || mode == RIGHT_CHANNEL || mode == RIGHT_ROW
+                            ? first
+                            : mode == LEFT_ROW ? first / channels : 0;
+    const size_t b_at = mode == SAME || mode == LEFT_SCALAR || mode == LEFT_CHANNEL || mode == LEFT_ROW
+                            ? first
+                            : mode == RIGHT_ROW ? first / channels : 0;
     binary_range(op, mode, a + a_at, b + b_at, out + first, last - first, channels);
   }
 }
@@ -71,6 +89,8 @@ static int operand_sizes(int mode, size_t n, size_t channels, size_t *a_size, si
     case LEFT_SCALAR: *a_size = 1; *b_size = n; return 1;
     case RIGHT_CHANNEL: *a_size = n; *b_size = channels; return 1;
     case LEFT_CHANNEL: *a_size = channels; *b_size = n; return 1;
+    case RIGHT_ROW: *a_size = n; *b_size = n / channels; return 1;
+    case LEFT_ROW: *a_size = n / channels; *b_size = n; return 1;
     default: return 0;
   }
 }

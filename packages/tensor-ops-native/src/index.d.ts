@@ -83,12 +83,13 @@ export function matmul(
 /**
  * `out = a (op) b` for `operation` 0 add, 1 subtract, 2 multiply, 3 divide, with operands laid out
  * as `layout`: 0 both full, 1 `b` a scalar, 2 `a` a scalar, 3 `b` one value per channel (the last
- * dimension, `channels` long), 4 `a` one value per channel.
+ * dimension, `channels` long), 4 `a` one value per channel, 5 `b` one value per row (of
+ * `channels` values), 6 `a` one value per row.
  * @throws RangeError when the sizes do not fit the layout.
  */
 export function binary(
   operation: 0 | 1 | 2 | 3 | number,
-  layout: 0 | 1 | 2 | 3 | 4 | number,
+  layout: 0 | 1 | 2 | 3 | 4 | 5 | 6 | number,
   a: Float32Array,
   b: Float32Array,
   out: Float32Array,

@@ -48,7 +48,11 @@ describe('bctkit element-wise kernels (JavaScript and native) give tfjs own resu
     ['a [1] operand', [4, 6], [1]],
     ['per channel on the right', [2, 3, 4, 5], [5]],
     ['per channel on the left', [1, 1, 5], [2, 3, 4, 5]],
-    ['a broadcast the add-on leaves to tfjs', [4, 1], [4, 6]],
+    ['per row on the right', [2, 3, 4, 5], [2, 3, 4, 1]],
+    ['per row on the left', [6, 1], [6, 7]],
+    ['per row of a matrix, large (threaded)', [300, 130], [300, 1]],
+    ['a broadcast the add-on leaves to tfjs', [4, 1], [1, 6]],
+    ['another broadcast the add-on leaves to tfjs', [3, 4, 1], [4, 5]],
     ['rank 1', [7], [7]],
   ];
   it.each(SHAPES)('add, sub, mul, div and their gradients with %s', (_, aShape, bShape) => {

@@ -29,11 +29,14 @@ const RIGHT_SCALAR = 1;
 const LEFT_SCALAR = 2;
 const RIGHT_CHANNEL = 3;
 const LEFT_CHANNEL = 4;
+const RIGHT_ROW = 5;
+const LEFT_ROW = 6;
 
 /**
  * How `a` and `b` line up with their broadcast output, when it is one of the add-on's layouts:
- * equal shapes, a scalar against a full operand, or a per-channel (last-dimension) vector against
- * a full operand, as in batch normalisation and every optimiser update.
+ * equal shapes, a scalar against a full operand, a per-channel (last-dimension) vector against a
+ * full operand, as in batch normalisation and every optimiser update, or one value per row against
+ * a full operand, as in l2 normalisation and softmax.
  */
 function layoutOf(a: TensorInfo, b: TensorInfo): { layout: number; shape: number[] } | undefined {
   let shape: number[];
@@ -56,6 +59,14 @@ function layoutOf(a: TensorInfo, b: TensorInfo): { layout: number; shape: number
   if (bFull && util.sizeFromShape(a.shape) === 1) return { layout: LEFT_SCALAR, shape };
   if (aFull && perChannel(b)) return { layout: RIGHT_CHANNEL, shape };
   if (bFull && perChannel(a)) return { layout: LEFT_CHANNEL, shape };
+  // One value per row: the operand is the output's shape with a last dimension of 1, as a
+  // reduction with keepDims leaves it (l2 normalisation, softmax).
+  const perRow = (t: TensorInfo) =>
+    shape.length >= 2 &&
+    util.sizeFromShape(t.shape) === size / channels! &&
+    util.arraysEqual(significant(t.shape), significant([...shape.slice(0, -1), 1]));
+  if (aFull && perRow(b)) return { layout: RIGHT_ROW, shape };
+  if (bFull && perRow(a)) return { layout: LEFT_ROW, shape };
   return undefined;
 }
 

@@ -10,6 +10,8 @@ const SAME = 0;
 const RIGHT_SCALAR = 1;
 const LEFT_SCALAR = 2;
 const RIGHT_CHANNEL = 3;
+const LEFT_CHANNEL = 4;
+const RIGHT_ROW = 5;
 
 const OPERATIONS = [
   (p: number, q: number) => p + q,
@@ -41,9 +43,19 @@ function binary(
     for (let i = 0; i < n; i += channels) {
       for (let c = 0; c < channels; c++) out[i + c] = op(a[i + c]!, b[c]!);
     }
-  } else {
+  } else if (layout === LEFT_CHANNEL) {
     for (let i = 0; i < n; i += channels) {
       for (let c = 0; c < channels; c++) out[i + c] = op(a[c]!, b[i + c]!);
+    }
+  } else if (layout === RIGHT_ROW) {
+    for (let i = 0, r = 0; i < n; i += channels, r++) {
+      const v = b[r]!;
+      for (let c = 0; c < channels; c++) out[i + c] = op(a[i + c]!, v);
+    }
+  } else {
+    for (let i = 0, r = 0; i < n; i += channels, r++) {
+      const v = a[r]!;
+      for (let c = 0; c < channels; c++) out[i + c] = op(v, b[i + c]!);
     }
   }
 }
