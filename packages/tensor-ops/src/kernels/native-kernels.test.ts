@@ -227,10 +227,11 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
       return { whole, inside: whole.subarray(GUARD, GUARD + length) };
     };
     const outputs = [guarded(forward.size), guarded(x.size), guarded(filter.size)];
+    const [xs, ws, dys] = [x, filter, dy].map((t) => t.dataSync() as Float32Array);
     onPath(path, () => {
-      addOn.conv2d(x.dataSync(), filter.dataSync(), outputs[0]!.inside, geometry);
-      addOn.conv2dBackpropInput(dy.dataSync(), filter.dataSync(), outputs[1]!.inside, geometry);
-      addOn.conv2dBackpropFilter(x.dataSync(), dy.dataSync(), outputs[2]!.inside, geometry);
+      addOn.conv2d(xs!, ws!, outputs[0]!.inside, geometry);
+      addOn.conv2dBackpropInput(dys!, ws!, outputs[1]!.inside, geometry);
+      addOn.conv2dBackpropFilter(xs!, dys!, outputs[2]!.inside, geometry);
     });
     for (const [at, expected] of [forward, dx!, dw!].entries()) {
       const { whole, inside } = outputs[at]!;
