@@ -1,9 +1,24 @@
 // Helpers shared by the benchmark scripts.
 import { execFileSync } from 'node:child_process';
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-const bin = join(import.meta.dirname, '..', '..', 'packages', 'cli', 'dist', 'bin.js');
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+
+/**
+ * tfjs-core as the CLI resolves it (`tf`), and the built entry of each bctkit package named in
+ * `packages` (key -> package directory, e.g. `{ ops: 'tensor-ops' }`).
+ */
+export async function loadBuilt(packages) {
+  const requireFrom = createRequire(join(root, 'packages', 'cli', 'package.json'));
+  const loaded = { tf: await import(requireFrom.resolve('@tensorflow/tfjs-core')) };
+  for (const [key, name] of Object.entries(packages)) {
+    loaded[key] = await import(join(root, 'packages', name, 'dist', 'index.js'));
+  }
+  return loaded;
+}
 
 /** Runs the built `bct`, stderr through, and returns stdout. */
 export function bct(...args) {

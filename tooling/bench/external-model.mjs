@@ -9,27 +9,11 @@
 //
 // Each contender warms up on a full batch, then times `--steps` batches (tfjs's own kernels one:
 // they take seconds per batch). The figures are images per second.
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadBuilt, option } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
-
-function option(args, name, fallback) {
-  const index = args.indexOf(name);
-  return index < 0 ? fallback : args[index + 1];
-}
-
-async function load() {
-  const requireFrom = createRequire(join(root, 'packages', 'cli', 'package.json'));
-  const tf = await import(requireFrom.resolve('@tensorflow/tfjs-core'));
-  const dist = (name) => join(root, 'packages', name, 'dist', 'index.js');
-  return {
-    tf,
-    ops: await import(dist('tensor-ops')),
-    backbones: await import(dist('backbones')),
-  };
-}
 
 /** img/s and the features of `images` (host values) on the backend active now. */
 async function measure({ tf, backbones }, config, images, shape, steps) {
@@ -54,12 +38,10 @@ function largestDifference(a, b) {
 export async function run(args) {
   const json = args.includes('--json');
   const log = json ? () => {} : (line) => console.error(line);
-  const config = resolve(
-    option(args, '--config', join(root, 'models/mobilefacenet/repaired.json')),
-  );
-  const batch = Number(option(args, '--batch', 32));
-  const steps = Number(option(args, '--steps', 3));
-  const packages = await load();
+  const config = resolve(option(args, 'config', join(root, 'models/mobilefacenet/repaired.json')));
+  const batch = Number(option(args, 'batch', 32));
+  const steps = Number(option(args, 'steps', 3));
+  const packages = await loadBuilt({ ops: 'tensor-ops', backbones: 'backbones' });
   const { tf, ops } = packages;
   tf.env().set('PROD', true);
   const loader = ops.createModuleLoader(join(root, 'packages', 'cli', 'package.json'));

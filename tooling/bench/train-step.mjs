@@ -12,28 +12,13 @@
 // contender one). The figures are images per second, and the peak resident memory of the native
 // contender (measured first, so the figure is its own) and of each PyTorch process.
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
-
-const root = join(import.meta.dirname, '..', '..');
+import { loadBuilt } from './arguments.mjs';
 
 function option(args, name, fallback) {
   const index = args.indexOf(name);
   return index < 0 ? fallback : Number(args[index + 1]);
-}
-
-async function load() {
-  const requireFrom = createRequire(join(root, 'packages', 'cli', 'package.json'));
-  const tf = await import(requireFrom.resolve('@tensorflow/tfjs-core'));
-  const dist = (name) => join(root, 'packages', name, 'dist', 'index.js');
-  return {
-    tf,
-    ops: await import(dist('tensor-ops')),
-    backbones: await import(dist('backbones')),
-    losses: await import(dist('losses')),
-    cli: await import(dist('cli')),
-  };
 }
 
 /**
@@ -121,7 +106,12 @@ export async function run(args) {
     classes: option(args, '--classes', 1000),
     steps: option(args, '--steps', 2),
   };
-  const packages = await load();
+  const packages = await loadBuilt({
+    ops: 'tensor-ops',
+    backbones: 'backbones',
+    losses: 'losses',
+    cli: 'cli',
+  });
   const { tf, ops } = packages;
   await ops.useBackend('cpu');
   tf.env().set('PROD', true);

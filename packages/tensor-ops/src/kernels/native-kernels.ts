@@ -142,6 +142,29 @@ function createEpilogue(
     );
 }
 
+/**
+ * The epilogue of a fused tfjs kernel (`FusedConv2D`, `FusedDepthwiseConv2D`, `_FusedMatMul`),
+ * from its optional `bias` and `preluActivationWeights` inputs and its activation attributes.
+ */
+function fusedEpilogue(
+  native: NativeModule,
+  backend: CpuBackendLike,
+  inputs: object,
+  attrs: { activation?: string; leakyreluAlpha?: number },
+): (shape: number[]) => Epilogue | undefined {
+  const { bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
+  return (shape) =>
+    createEpilogue(
+      native,
+      backend,
+      shape,
+      bias,
+      attrs.activation,
+      preluActivationWeights,
+      attrs.leakyreluAlpha,
+    );
+}
+
 type Conv4 = [number, number, number, number];
 
 /**
@@ -329,18 +352,14 @@ export const NATIVE_KERNELS: Record<
     ),
   FusedConv2D: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
-      const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const { x, filter } = inputs as Record<string, TensorInfo>;
       const fused = attrs as unknown as FusedConv2DAttrs;
-      return nativeConv(native, backend, { x: x!, filter: filter! }, fused, (shape) =>
-        createEpilogue(
-          native,
-          backend,
-          shape,
-          bias,
-          fused.activation,
-          preluActivationWeights,
-          fused.leakyreluAlpha,
-        ),
+      return nativeConv(
+        native,
+        backend,
+        { x: x!, filter: filter! },
+        fused,
+        fusedEpilogue(native, backend, inputs, fused),
       );
     }),
   Conv2DBackpropInput: (native, fallback) =>
@@ -374,18 +393,14 @@ export const NATIVE_KERNELS: Record<
     ),
   FusedDepthwiseConv2D: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
-      const { x, filter, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const { x, filter } = inputs as Record<string, TensorInfo>;
       const fused = attrs as unknown as FusedDepthwiseConv2DAttrs;
-      return nativeDepthwise(native, backend, { x: x!, filter: filter! }, fused, (shape) =>
-        createEpilogue(
-          native,
-          backend,
-          shape,
-          bias,
-          fused.activation,
-          preluActivationWeights,
-          fused.leakyreluAlpha,
-        ),
+      return nativeDepthwise(
+        native,
+        backend,
+        { x: x!, filter: filter! },
+        fused,
+        fusedEpilogue(native, backend, inputs, fused),
       );
     }),
   Relu: (native, fallback) => unaryKernel(native, fallback, 0),
@@ -403,7 +418,7 @@ export const NATIVE_KERNELS: Record<
     }),
   _FusedMatMul: (native, fallback) =>
     withFallback(fallback, ({ inputs, attrs }, backend) => {
-      const { a, b, bias, preluActivationWeights } = inputs as Record<string, TensorInfo>;
+      const { a, b } = inputs as Record<string, TensorInfo>;
       const fused = attrs as unknown as FusedMatMulAttrs;
       return nativeMatMul(
         native,
@@ -411,16 +426,7 @@ export const NATIVE_KERNELS: Record<
         { a: a!, b: b! },
         fused.transposeA,
         fused.transposeB,
-        (shape) =>
-          createEpilogue(
-            native,
-            backend,
-            shape,
-            bias,
-            fused.activation,
-            preluActivationWeights,
-            fused.leakyreluAlpha,
-          ),
+        fusedEpilogue(native, backend, inputs, fused),
       );
     }),
 };
