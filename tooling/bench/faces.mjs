@@ -1,5 +1,5 @@
 // `pnpm bench faces [--preset lfw-extended-class] [--seeds 1,2,3] [--methods none,mixbct,...]
-//   [--lfw ../shared/data/faces/lfw] [--cache <dir>] [--results <dir>]`
+//   [--adapters affine,fct,...] [--lfw ../shared/data/faces/lfw] [--cache <dir>] [--results <dir>]`
 // The real-face methods table: every compatibility method on LFW, several seeds, self / cross /
 // old on held-out identities. Each (seed, method) is cached under --cache, so a killed run
 // continues where it stopped; the table goes to benchmarks/results/<preset>.{json,md,svg}.
@@ -125,7 +125,13 @@ export async function run(args) {
   const presetId = option(args, 'preset', 'lfw-extended-class');
   const preset = cli.facePresets.get(presetId);
   const seeds = option(args, 'seeds', '1,2,3').split(',').map(Number);
-  const methods = option(args, 'methods', cli.FACE_BENCHMARK_METHODS.join(',')).split(',');
+  const methods = option(
+    args,
+    'methods',
+    (preset.methods ?? cli.FACE_BENCHMARK_METHODS).join(','),
+  ).split(',');
+  const adapterList = option(args, 'adapters', (preset.adapters ?? []).join(','));
+  const adapters = adapterList === '' ? [] : adapterList.split(',');
   const lfw = resolve(option(args, 'lfw', join(root, '..', 'shared', 'data', 'faces', 'lfw')));
   const cache = resolve(option(args, 'cache', join(root, 'benchmarks', 'cache', preset.id)));
   const resultsDirectory = resolve(option(args, 'results', join(root, 'benchmarks', 'results')));
@@ -157,6 +163,7 @@ export async function run(args) {
     out: cache,
     seeds,
     methods,
+    adapters,
     log: (line) => console.error(line),
     onStep: (stage, report) => {
       if (Date.now() - lastPrint < 15_000 && report.step !== report.totalSteps) return;
@@ -175,6 +182,7 @@ export async function run(args) {
     settings: preset,
     seeds,
     methods,
+    adapters,
     machine,
     secondsThisInvocation: seconds,
     trainSecondsTotal: results.reduce((sum, result) => sum + result.trainSeconds, 0),
@@ -189,7 +197,8 @@ export async function run(args) {
     `${base}.md`,
     `# ${preset.id}\n\n${preset.description}.\n\nSeeds ${seeds.join(', ')} (mean ± std over seeds); ${machine}. ` +
       `Training time of all runs: ${(summary.trainSecondsTotal / 60).toFixed(1)} min. ` +
-      "Cross: new-model query (first pair image / 1:N query) against the old model's embedding (second image / gallery).\n\n" +
+      "Cross: new-model query (first pair image / 1:N query) against the old model's embedding (second image / gallery). " +
+      "`none+<adapter>`: the unconstrained new model crossed with the old one through an adapter fitted on both models' features of the training images (new queries mapped to the old space; FCT maps the old gallery to the new space); its train s is the fit.\n\n" +
       `${table}\n`,
   );
   writeAtomic(

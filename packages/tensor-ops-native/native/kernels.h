@@ -113,5 +113,6 @@ int onednn_conv_backward_weights(const geometry *g, const float *x, const float 
 const char *onednn_version(void);
 napi_value bctkit_pair_dots(napi_env env, napi_callback_info info);
 napi_value bctkit_sort_float32(napi_env env, napi_callback_info info);
+napi_value bctkit_roc_points(napi_env env, napi_callback_info info);
 
 #endif

@@ -40,6 +40,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unary", NULL, bctkit_unary, NULL, NULL, NULL, napi_default, NULL},
       {"pairDots", NULL, bctkit_pair_dots, NULL, NULL, NULL, napi_default, NULL},
       {"sortFloat32", NULL, bctkit_sort_float32, NULL, NULL, NULL, napi_default, NULL},
+      {"rocPoints", NULL, bctkit_roc_points, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, threads, NULL, NULL, NULL, napi_default, NULL},
       {"onednn", NULL, onednn, NULL, NULL, NULL, napi_default, NULL},
   };

@@ -231,3 +231,17 @@ export function pairDots(
  * @throws TypeError when `array` is not a Float32Array.
  */
 export function sortFloat32(array: Float32Array): void;
+
+/**
+ * The ROC of verification scores, bit for bit as `rocCurve` of `@bctkit/metrics` computes it in
+ * JavaScript (genuine and impostor scores radix-sorted apart and merged, one point per distinct
+ * score, scikit-learn's drop_intermediate when asked): `[thresholds, tpr, fpr, positives,
+ * negatives]`, the arrays starting at threshold +Infinity. Returns undefined, touching nothing,
+ * for input rocCurve rejects (a NaN score, a label other than 0 or 1, a class without pairs).
+ * @throws TypeError when the labels are not a Uint8Array as long as the scores.
+ */
+export function rocPoints(
+  scores: Float32Array,
+  labels: Uint8Array,
+  dropIntermediate: boolean,
+): [Float64Array, Float64Array, Float64Array, number, number] | undefined;

@@ -130,3 +130,7 @@ export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
 export function sortFloat32(array) {
   required().sortFloat32(array);
 }
+
+export function rocPoints(scores, labels, dropIntermediate) {
+  return required().rocPoints(scores, labels, dropIntermediate);
+}

@@ -82,6 +82,7 @@ export { type L2NormalizeOptions, l2Normalize } from './ops/l2-normalize.js';
 export { normalizeRows } from './ops/normalize-rows.js';
 export { pairDots } from './ops/pair-dots.js';
 export { replaceRows } from './ops/replace-rows.js';
+export { type NativeRocPoints, nativeRocPoints } from './ops/roc-points.js';
 export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';
 export { sortFloat32 } from './ops/sort-float32.js';
 export { stopGradient } from './ops/stop-gradient.js';

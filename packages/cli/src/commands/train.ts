@@ -69,6 +69,10 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
       'start from these weights: a bctkit checkpoint directory (e.g. the old model) or a .pth / .safetensors state dict (config init)',
     )
     .option('--init-head', "with --init: also copy the checkpoint's classifier (same classes)")
+    .option(
+      '--init-grow',
+      "with --init: start a wider backbone (a longer embedding) from a narrower checkpoint; its tensors fill each new one's leading block",
+    )
     .requiredOption('--out <dir>', 'run directory: checkpoint/ and train.jsonl')
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'replace a run already in --out (its checkpoint and logs)')
@@ -102,6 +106,7 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
         set: string[];
         init?: string;
         initHead?: boolean;
+        initGrow?: boolean;
         out: string;
         resume?: boolean;
         force?: boolean;
@@ -126,14 +131,22 @@ export function registerTrainingCommands(program: Command, io: CliIo): void {
                 oldHead: options.oldHead as 'arcface' | 'softmax',
                 root: options.root,
               });
-        if (options.initHead && options.init === undefined)
-          throw new UsageError('--init-head', 'needs --init <checkpoint directory>');
+        for (const [flag, given] of [
+          ['--init-head', options.initHead],
+          ['--init-grow', options.initGrow],
+        ] as const)
+          if (given && options.init === undefined)
+            throw new UsageError(flag, 'needs --init <checkpoint directory>');
         const withInit =
           options.init === undefined
             ? base
             : {
                 ...(base as Record<string, unknown>),
-                init: { from: options.init, head: options.initHead ?? false },
+                init: {
+                  from: options.init,
+                  head: options.initHead ?? false,
+                  grow: options.initGrow ?? false,
+                },
               };
         const overridden = applyOverrides(withInit, options.set) as Record<string, unknown>;
         const plugins = [

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { facePresets } from '../presets/face-presets.js';
 import { assertBuiltIsCurrent } from '../testing/built-cli.js';
 import { FACES_SKIP_REASON, findFaces, REPOSITORY_ROOT } from '../testing/faces.js';
 import { FACE_BENCHMARK_METHODS } from './face-benchmark.js';
@@ -50,20 +51,29 @@ describe.skipIf(faces === undefined)('pnpm bench faces --preset lfw-smoke', () =
     const first = await run(cache, results);
     expect(await readdir(results)).toEqual(['lfw-smoke.json', 'lfw-smoke.md', 'lfw-smoke.svg']);
     const seed = await readdir(join(cache, 'seed-1'));
-    for (const method of [...FACE_BENCHMARK_METHODS, 'old'])
+    const preset = facePresets.get('lfw-smoke');
+    const adapters = preset.adapters ?? [];
+    const methods = preset.methods ?? [];
+    expect(adapters).toEqual(['procrustes', 'affine', 'mlp', 'fct']);
+    expect(methods).toEqual([...FACE_BENCHMARK_METHODS, 'bt2']);
+    for (const method of [...methods, 'old', ...adapters.map((id) => `none+${id}`)])
       expect(seed).toContain(`${method}.json`);
     expect(seed).toEqual(
       expect.arrayContaining(['old-features.npy', 'credible.npy', 'prototypes.npy']),
     );
     const summary = JSON.parse(await readFile(join(results, 'lfw-smoke.json'), 'utf8'));
-    // one old / old row, and self and cross for each method
-    expect(summary.rows).toHaveLength(1 + 2 * FACE_BENCHMARK_METHODS.length);
+    // one old / old row, self and cross for each method, and a cross row per adapter
+    expect(summary.rows).toHaveLength(1 + 2 * methods.length + adapters.length);
+    // BT² grew the embedding (64 against the old 32) and crossed through its learned map.
+    expect(await readdir(join(cache, 'seed-1', 'runs', 'new-bt2'))).toContain('query-adapter.json');
     for (const row of summary.rows) {
       for (const figure of ['accuracy', 'top1', 'top5', 'mapAtR'])
         expect(row[figure].mean).toBeGreaterThanOrEqual(0);
       expect(row.seeds).toEqual([1]);
     }
     expect(first.stdout).toMatch(/\| mixbct \| cross \|/);
+    expect(first.stdout).toMatch(/\| none\+fct \| cross \|/);
+    expect(first.stdout).toMatch(/\| bt2 \| cross \|/);
     expect(await readFile(join(results, 'lfw-smoke.svg'), 'utf8')).toMatch(/^<svg/);
     // A second run finds every (seed, method) done and trains nothing.
     const second = await run(cache, results);

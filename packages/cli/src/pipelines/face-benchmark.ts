@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { adapters, applyAdapter, fitAdapter, readAdapter } from '@bctkit/adapters';
 import { extractFeatures, loadCheckpoint } from '@bctkit/backbones';
 import {
   createDataLoader,
@@ -11,8 +12,9 @@ import {
 } from '@bctkit/datasets';
 import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/losses';
 import { evaluatePairs, type RetrievalResult, retrievalMetrics } from '@bctkit/metrics';
-import { type HostMatrix, InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError, readNpy, writeNpy } from '@bctkit/tensor-ops';
 import { openListPairSet } from '../commands/verification.js';
+import { QUERY_ADAPTER_FILE } from '../training/query-adapter.js';
 import { declaredResourceFiles } from '../training/resources.js';
 import { type StepReport, train } from '../training/train.js';
 import type { TrainConfigInput } from '../training/train-config.js';
@@ -57,6 +59,18 @@ export interface FaceBenchmarkPreset {
   readonly learningRate: number;
   /** Options per method (besides `type`), the same for every seed. */
   readonly methodOptions: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** The methods a run compares by default. Default {@link FACE_BENCHMARK_METHODS}. */
+  readonly methods?: readonly string[];
+  /**
+   * Backbone settings per method over `backbone`, e.g. a longer embedding for BT²; a new model
+   * longer than the old one starts from it with `init.grow`.
+   */
+  readonly methodBackbones?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /**
+   * Adapters (registry ids) fitted between the unconstrained new model (`none`) and the old
+   * model on the training images, each evaluated as a cross-test (`none+<id>`). Default none.
+   */
+  readonly adapters?: readonly string[];
 }
 
 /** Results of one model (old, or new with one method) under one seed. */
@@ -89,6 +103,8 @@ export interface FaceBenchmarkOptions {
   readonly out: string;
   readonly seeds: readonly number[];
   readonly methods: readonly string[];
+  /** Adapters to fit on `none` (see {@link FaceBenchmarkPreset.adapters}); default the preset's. */
+  readonly adapters?: readonly string[];
   readonly log?: (line: string) => void;
   readonly onStep?: (stage: string, report: StepReport) => void;
 }
@@ -181,6 +197,17 @@ async function embedEvaluation(
   };
 }
 
+/** The map a run's method learned from new queries into the old space, when it wrote one. */
+async function readQueryAdapter(runDirectory: string) {
+  const path = join(runDirectory, QUERY_ADAPTER_FILE);
+  try {
+    await stat(path);
+  } catch {
+    return undefined;
+  }
+  return readAdapter(path);
+}
+
 function rows(matrix: HostMatrix, parity: 0 | 1): HostMatrix {
   const count = matrix.rows / 2;
   const data = new Float32Array(count * matrix.cols);
@@ -218,13 +245,17 @@ function testResult(
  * denoised and averaged into prototypes; then a new model learns every training identity with
  * each compatibility method. Every model is evaluated on held-out identities: LFW pairs (10-fold
  * accuracy, TAR at FAR) and 1:N leave-one-out retrieval, self (new / new), cross (new queries,
- * old gallery) and old / old. Each (seed, method) result is cached as JSON in `out`, so a killed
- * run continues where it stopped.
+ * old gallery) and old / old. Adapters (the preset's `adapters`) are fitted between the
+ * unconstrained new model and the old one on the training images, and cross-tested as
+ * `none+<adapter>`. Each (seed, method) result is cached as JSON in `out`, so a killed run
+ * continues where it stopped.
  */
 export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<FaceRunResult[]> {
   const { preset, out } = options;
   const log = options.log ?? (() => {});
   for (const method of options.methods) compatibilityLosses.get(method);
+  const adapterIds = options.adapters ?? preset.adapters ?? [];
+  for (const id of adapterIds) adapters.get(id);
   const { images } = options;
   const size = preset.inputSize;
   const dataDirectory = join(out, 'data');
@@ -361,23 +392,82 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       const resultPath = join(seedDirectory, `${method}.json`);
       let result = await readJson<FaceRunResult>(resultPath);
       if (result === undefined) {
+        const backbone = { ...preset.backbone, ...preset.methodBackbones?.[method] };
+        const grow = backbone.embeddingDim !== preset.backbone.embeddingDim;
         const seconds = await runModel(`new-${method}`, {
           ...base(seed),
+          backbone: { ...backbone, inputSize: size },
           loss: { type: method, ...(preset.methodOptions[method] ?? {}) },
-          ...(preset.initFromOld ? { init: checkpointOf('old') } : {}),
+          ...(preset.initFromOld
+            ? { init: grow ? { from: checkpointOf('old'), grow } : checkpointOf('old') }
+            : {}),
           ...declaredResourceFiles(compatibilityLosses.get(method), files),
         });
         log(`seed ${seed}: evaluating ${method}...`);
         const embedded = await embedEvaluation(checkpointOf(`new-${method}`), pairsRec, testRec);
+        // A method that learns its own map into the old space (BT²) crosses through it.
+        const map = await readQueryAdapter(join(seedDirectory, 'runs', `new-${method}`));
+        const queries =
+          map === undefined
+            ? embedded
+            : {
+                pairs: applyAdapter(map, embedded.pairs),
+                test: applyAdapter(map, embedded.test),
+              };
         result = {
           method,
           seed,
           trainSeconds: seconds,
           tests: {
             self: testResult(embedded, embedded, pairs.sameIdentity, testLabels),
-            cross: testResult(embedded, oldEmbedded, pairs.sameIdentity, testLabels),
+            cross: testResult(queries, oldEmbedded, pairs.sameIdentity, testLabels),
           },
         };
+        await writeJson(resultPath, result);
+      }
+      results.push(result);
+    }
+    // Adapters between the unconstrained new model and the old one, fitted on the training
+    // images' features of both; the new model's features are computed once per seed.
+    let unconstrained: { train: HostMatrix; embedded: Embedded } | undefined;
+    const newFeatures = async () => {
+      if (unconstrained !== undefined) return unconstrained;
+      await runModel('new-none', {
+        ...base(seed),
+        loss: { type: 'none' },
+        ...(preset.initFromOld ? { init: checkpointOf('old') } : {}),
+      });
+      const model = checkpointOf('new-none');
+      unconstrained = {
+        train: await embedRecord(model, trainRec, false),
+        embedded: await embedEvaluation(model, pairsRec, testRec),
+      };
+      return unconstrained;
+    };
+    for (const id of adapterIds) {
+      const resultPath = join(seedDirectory, `none+${id}.json`);
+      let result = await readJson<FaceRunResult>(resultPath);
+      if (result === undefined) {
+        const { train: newTrain, embedded: newEmbedded } = await newFeatures();
+        log(`seed ${seed}: fitting and evaluating the ${id} adapter...`);
+        const oldTrain = await readNpy(files.oldFeatures);
+        const started = Date.now();
+        const gallerySide = adapters.get(id).defaultRole === 'gallery';
+        const adapter = await fitAdapter(
+          gallerySide ? { from: oldTrain, to: newTrain } : { from: newTrain, to: oldTrain },
+          { method: id },
+        );
+        const seconds = (Date.now() - started) / 1000;
+        const mapped = (embedded: Embedded): Embedded => ({
+          pairs: applyAdapter(adapter, embedded.pairs),
+          test: applyAdapter(adapter, embedded.test),
+        });
+        // A query adapter maps new queries into the old space; a gallery adapter (FCT) maps the
+        // old gallery into the new space.
+        const cross = gallerySide
+          ? testResult(newEmbedded, mapped(oldEmbedded), pairs.sameIdentity, testLabels)
+          : testResult(mapped(newEmbedded), oldEmbedded, pairs.sameIdentity, testLabels);
+        result = { method: `none+${id}`, seed, trainSeconds: seconds, tests: { cross } };
         await writeJson(resultPath, result);
       }
       results.push(result);

@@ -1,5 +1,5 @@
 import { Registry, type RegistryEntry } from '@bctkit/tensor-ops';
-import type { FaceBenchmarkPreset } from '../pipelines/face-benchmark.js';
+import { FACE_BENCHMARK_METHODS, type FaceBenchmarkPreset } from '../pipelines/face-benchmark.js';
 
 /** A face-benchmark configuration in the preset registry. */
 export interface FacePresetEntry extends RegistryEntry, FaceBenchmarkPreset {}
@@ -10,7 +10,10 @@ export interface FacePresetEntry extends RegistryEntry, FaceBenchmarkPreset {}
  * (10 epochs); every new model starts from the old model's backbone and trains 6 epochs on all of
  * them (UniBCT's schedule, epochs 10 and 20 of 35, scaled to 2 and 3 of 6).
  * Evaluation on identities disjoint from training: `pairsDevTest` (500 + 500 pairs) and 1:N
- * among `peopleDevTest` identities with at least 4 images (180 people, 1,769 images).
+ * among `peopleDevTest` identities with at least 4 images (180 people, 1,769 images). The
+ * transformations are measured beside them: each adapter fitted between the unconstrained new
+ * model and the old one on the training images. BT² grows the embedding to 256-d: its model
+ * starts from the old one with `init.grow` (the old 128 outputs first) and `B = I`.
  */
 const LFW_EXTENDED_CLASS: FacePresetEntry = {
   id: 'lfw-extended-class',
@@ -35,7 +38,11 @@ const LFW_EXTENDED_CLASS: FacePresetEntry = {
   methodOptions: {
     mixbct: { ratio: 0.3 },
     unibct: { startEpoch: 2, refreshEpochs: [2, 3] },
+    bt2: { initialBasis: 'identity' },
   },
+  methods: [...FACE_BENCHMARK_METHODS, 'bt2'],
+  methodBackbones: { bt2: { embeddingDim: 256 } },
+  adapters: ['procrustes', 'affine', 'mlp', 'fct'],
 };
 
 /** The same pipeline in a few minutes, for the test suite: fewer identities, small input, 1 epoch. */
@@ -51,7 +58,12 @@ const LFW_SMOKE: FacePresetEntry = {
   backbone: { type: 'iresnet-18', widthMultiplier: 1 / 16, embeddingDim: 32 },
   oldEpochs: 1,
   newEpochs: 1,
-  methodOptions: { mixbct: { ratio: 0.3 }, unibct: { startEpoch: 1, refreshEpochs: [1] } },
+  methodOptions: {
+    mixbct: { ratio: 0.3 },
+    unibct: { startEpoch: 1, refreshEpochs: [1] },
+    bt2: { initialBasis: 'identity' },
+  },
+  methodBackbones: { bt2: { embeddingDim: 64 } },
 };
 
 /** The face-benchmark presets (`pnpm bench faces --preset <id>`). */

@@ -92,6 +92,59 @@ describe('initialiseWeights', () => {
   });
 });
 
+describe('initialiseWeights with grow', () => {
+  it('starts a longer embedding from a narrower checkpoint: its first outputs are the old model', async () => {
+    const before = tf.memory().numTensors;
+    const narrow = createBackbone({ ...options, seed: 3 });
+    await saveCheckpoint(join(work, 'narrow'), narrow);
+    const target = createBackbone({ ...options, embeddingDim: 12, seed: 4 });
+    const head = createHead({ type: 'arcface' }, { numClasses: 4, embeddingDim: 12, seed: 4 });
+    const fresh = snapshot(target);
+    await initialiseWeights({ from: join(work, 'narrow'), head: false, grow: true }, target, head);
+    // Hand-derived: the grown backbone's first 8 outputs are the narrow backbone's embedding, since
+    // every tensor up to the embedding layer is the same and its first 8 columns are copied.
+    const images = tf.randomUniform([3, 16, 16, 1], -1, 1, 'float32', 7) as tf.Tensor4D;
+    const old = narrow.embed(images);
+    const grown = target.embed(images);
+    const oldValues = old.arraySync();
+    const grownValues = grown.arraySync();
+    for (let row = 0; row < 3; row++)
+      for (let k = 0; k < 8; k++) expect(grownValues[row]![k]).toBeCloseTo(oldValues[row]![k]!, 5);
+    // The other 4 columns of the embedding layer keep their fresh values.
+    const weight = target.tensors.get('fc.weight')!;
+    const [inputs, outputs] = weight.shape as [number, number];
+    expect(outputs).toBe(12);
+    const grownWeight = weight.dataSync();
+    const freshWeight = fresh.get('fc.weight')!;
+    const narrowWeight = narrow.tensors.get('fc.weight')!.dataSync();
+    for (let i = 0; i < inputs; i++)
+      for (let k = 0; k < 12; k++)
+        expect(grownWeight[i * 12 + k]).toBe(
+          k < 8 ? narrowWeight[i * 8 + k] : freshWeight[i * 12 + k],
+        );
+    tf.dispose([images, old, grown]);
+    target.dispose();
+    head.dispose();
+    narrow.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('still refuses a checkpoint larger in some dimension, naming the tensor', async () => {
+    const target = createBackbone({ ...options, seed: 2 });
+    const head = createHead({ type: 'arcface' }, { numClasses: 4, embeddingDim: 8, seed: 2 });
+    const failure = initialiseWeights(
+      { from: join(work, 'wide'), head: false, grow: true },
+      target,
+      head,
+    );
+    await expect(failure).rejects.toThrow(
+      /wide: fc\.weight is \[\d+, 12\] but the backbone needs \[\d+, 8\].*init\.grow/,
+    );
+    target.dispose();
+    head.dispose();
+  });
+});
+
 describe('bct train --init', () => {
   const config = {
     data: { type: 'synthetic', classes: 4, imagesPerClass: 8, height: 16, width: 16, channels: 1 },
@@ -148,5 +201,45 @@ describe('bct train --init', () => {
         )
       ).code,
     ).toBe(2);
+  });
+
+  it('grows a longer embedding from the old checkpoint with --init-grow, and needs --init for it', async () => {
+    const longer = await bct(
+      'train',
+      '--config',
+      join(work, 'config.json'),
+      '--set',
+      'backbone.embeddingDim=16',
+      '--init',
+      join(work, 'old', 'checkpoint'),
+      '--init-grow',
+      '--out',
+      join(work, 'grown'),
+    );
+    expect(longer.code, longer.stderr).toBe(0);
+    expect(longer.stdout).toMatch(/"grow": true/);
+    const refused = await bct(
+      'train',
+      '--config',
+      join(work, 'config.json'),
+      '--set',
+      'backbone.embeddingDim=16',
+      '--init',
+      join(work, 'old', 'checkpoint'),
+      '--out',
+      join(work, 'not-grown'),
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/fc\.weight is \[\d+, 8\] but the backbone needs \[\d+, 16\]/);
+    const alone = await bct(
+      'train',
+      '--config',
+      join(work, 'config.json'),
+      '--init-grow',
+      '--out',
+      join(work, 'y'),
+    );
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--init-grow/);
   });
 });

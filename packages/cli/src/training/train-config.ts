@@ -41,7 +41,8 @@ export const trainConfigSchema = z.strictObject({
    * Initial weights of a new run (a resume ignores it): a bctkit checkpoint directory, or a
    * PyTorch `.pth` / `.safetensors` state dict of the same architecture. `head` also copies the
    * checkpoint's classifier (same classes and width); `key` picks the dict of a `.pth` that holds
-   * several (e.g. `state_dict_backbone`).
+   * several (e.g. `state_dict_backbone`); `grow` starts a wider backbone (a longer embedding, as
+   * for BT²) from a narrower checkpoint.
    */
   init: z
     .union([
@@ -50,6 +51,11 @@ export const trainConfigSchema = z.strictObject({
         from: z.string().min(1),
         head: z.boolean().default(false),
         key: z.string().min(1).optional(),
+        /**
+         * Initialise a wider backbone (e.g. a longer embedding) from a narrower checkpoint: each
+         * checkpoint tensor fills the leading block of the new one. Default false.
+         */
+        grow: z.boolean().default(false),
       }),
     ])
     .optional(),

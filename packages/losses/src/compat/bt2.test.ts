@@ -91,6 +91,48 @@ describe('bt2 (PyTorch reference)', () => {
     });
   }
 
+  it('starts from the identity with initialBasis identity, and still learns B', () => {
+    const before = tf.memory().numTensors;
+    const [n, d, classes] = [6, 4, 3];
+    const prototypes = tf.randomNormal([classes, d], 0, 1, 'float32', 1) as tf.Tensor2D;
+    const loss = createCompatibilityLoss(
+      { type: 'bt2', initialBasis: 'identity', seed: 3 },
+      { prototypes, embeddingDim: n },
+    );
+    prototypes.dispose();
+    // Hand-derived: B = I, so the query map is the first d columns of the identity.
+    const map = loss.queryMap!();
+    for (let k = 0; k < n; k++)
+      for (let j = 0; j < d; j++)
+        expect(Math.abs(map.data[k * d + j]! - (k === j ? 1 : 0))).toBeLessThan(1e-6);
+    // The pairs are not a stationary point: the reflections get a gradient.
+    const head = createHead(
+      { type: 'normalised-linear', scale: 8 },
+      { numClasses: classes, embeddingDim: n },
+    );
+    const z = tf.randomNormal([5, n], 0, 1, 'float32', 2) as tf.Tensor2D;
+    const labels = Int32Array.from([0, 1, 2, 0, 1]);
+    const vectors = loss.trainableVariables[0]!;
+    const { value, grads } = tf.variableGrads(
+      () => loss.loss({ embeddings: z, labels }, head),
+      [vectors],
+    );
+    const gradient = grads[vectors.name]!.dataSync();
+    expect(Math.max(...Array.from(gradient, Math.abs))).toBeGreaterThan(1e-4);
+    tf.dispose([z, value, ...Object.values(grads)]);
+    loss.dispose();
+    head.dispose();
+    const odd = tf.randomNormal([classes, d]) as tf.Tensor2D;
+    expect(() =>
+      createCompatibilityLoss(
+        { type: 'bt2', initialBasis: 'identity', reflections: 3 },
+        { prototypes: odd, embeddingDim: n },
+      ),
+    ).toThrow(/even number/);
+    odd.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('refuses a new embedding narrower than the old one, and a missing width', () => {
     const prototypes = tf.randomNormal([3, 8]) as tf.Tensor2D;
     expect(() => createCompatibilityLoss({ type: 'bt2' }, { prototypes, embeddingDim: 4 })).toThrow(

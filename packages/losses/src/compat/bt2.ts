@@ -24,6 +24,13 @@ export const bt2ConfigSchema = z.strictObject({
   reflections: z.number().int().min(1).optional(),
   /** Seed of the reflections' initial directions (a random orthonormal `B`). Default 0. */
   seed: z.number().int().min(0).default(0),
+  /**
+   * `B` at the start: `random` (default, the paper's) or `identity`, the reflections drawn in
+   * equal pairs (`H_v H_v = I`) so that `(B z)[:oldDim]` starts as `z[:oldDim]`: for a new model
+   * initialised from the old one with a grown embedding (`init.grow`), compatible from step one.
+   * `identity` needs an even number of reflections.
+   */
+  initialBasis: z.enum(['random', 'identity']).default('random'),
 });
 export type Bt2Config = z.output<typeof bt2ConfigSchema>;
 
@@ -88,8 +95,19 @@ export function createBt2Loss(config: Bt2Config, context: Bt2Context): Compatibi
     );
   }
   const reflections = config.reflections ?? n;
+  if (config.initialBasis === 'identity' && reflections % 2 !== 0) {
+    prototypes.dispose();
+    throw new InvalidConfigError(
+      'bt2.initialBasis',
+      `identity pairs the reflections, so it needs an even number of them (got ${reflections})`,
+    );
+  }
   const random = createRandom(config.seed);
   const initial = Float32Array.from({ length: reflections * n }, () => random.nextNormal());
+  // Equal pairs of reflections cancel: row 2i + 1 repeats row 2i.
+  if (config.initialBasis === 'identity')
+    for (let row = 1; row < reflections; row += 2)
+      initial.copyWithin(row * n, (row - 1) * n, row * n);
   const vectors = tf.tidy(() =>
     tf.variable(tf.tensor2d(initial, [reflections, n]), true, `bctkit-bt2-${uid()}/reflections`),
   );

@@ -1,4 +1,9 @@
-import { InvalidConfigError, ShapeMismatchError, sortFloat32 } from '@bctkit/tensor-ops';
+import {
+  InvalidConfigError,
+  nativeRocPoints,
+  ShapeMismatchError,
+  sortFloat32,
+} from '@bctkit/tensor-ops';
 
 /** A receiver operating characteristic, as scikit-learn's `roc_curve` returns it. */
 export interface Roc {
@@ -27,7 +32,8 @@ export interface RocOptions {
  *
  * Built for tens of millions of pairs (IJB-C has 15.7 M): genuine and impostor scores are sorted
  * separately (float32 scores by `sortFloat32`, a radix sort when bctkit's native add-on is built)
- * and merged, with no per-pair objects.
+ * and merged, with no per-pair objects; with the add-on, float32 scores and `Uint8Array` labels
+ * take one native pass that gives the same points bit for bit.
  *
  * @param scores `[pairs]` similarity scores.
  * @param labels `[pairs]` 1 for a genuine (same identity) pair, 0 for an impostor pair.
@@ -43,6 +49,13 @@ export function rocCurve(
   const { dropIntermediate = true } = options;
   if (scores.length !== labels.length) {
     throw new ShapeMismatchError(`rocCurve: ${scores.length} scores but ${labels.length} labels`);
+  }
+  // Float32 scores with byte labels (pairDots and the pair lists give those) go through the
+  // add-on when it is built: the same points, bit for bit, in one native pass. Anything it
+  // declines (no add-on, other types, input to reject) takes the JavaScript below.
+  if (scores instanceof Float32Array && labels instanceof Uint8Array) {
+    const native = nativeRocPoints(scores, labels, dropIntermediate);
+    if (native !== undefined) return native;
   }
   // One pass: check every label and score, genuine scores to the front of one buffer, impostor
   // scores to the back. Float32 scores (pairDots gives them) stay float32: they sort in the same

@@ -1,4 +1,9 @@
-import { createRandom, InvalidConfigError, ShapeMismatchError } from '@bctkit/tensor-ops';
+import {
+  createRandom,
+  InvalidConfigError,
+  nativeRocPoints,
+  ShapeMismatchError,
+} from '@bctkit/tensor-ops';
 import { describe, expect, it } from 'vitest';
 import reference from '../fixtures/verification.json' with { type: 'json' };
 import { INSIGHTFACE_THRESHOLDS, kFoldAccuracy } from './k-fold-accuracy.js';
@@ -60,6 +65,51 @@ describe('rocCurve on float32 scores (sorted by sortFloat32)', () => {
       expect([...single.tpr]).toEqual([...double.tpr]);
       expect([...single.thresholds]).toEqual([...double.thresholds]);
     }
+  });
+});
+
+const addOnBuilt = nativeRocPoints(Float32Array.of(1, 0), Uint8Array.of(1, 0), true) !== undefined;
+const bytes = (values: Float64Array) =>
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+
+describe.skipIf(!addOnBuilt)('rocCurve through the native add-on', () => {
+  it('gives the JavaScript points bit for bit: ties, signed zeros, infinities', () => {
+    const random = createRandom(11);
+    const count = 200_000;
+    const scores = Float32Array.from({ length: count }, (_, i) => {
+      if (i % 997 === 0) return -0;
+      if (i % 991 === 0) return 0;
+      if (i % 50_000 === 1) return Number.POSITIVE_INFINITY;
+      if (i % 50_000 === 2) return Number.NEGATIVE_INFINITY;
+      // Half coarse (many ties), half fine.
+      return i % 2 === 0 ? Math.round(random.nextNormal() * 100) / 128 : random.nextNormal();
+    });
+    const labels = Uint8Array.from({ length: count }, (_, i) =>
+      (scores[i]! > 0.3 ? 0.6 : 0.05) > random.next() ? 1 : 0,
+    );
+    for (const dropIntermediate of [true, false]) {
+      const native = nativeRocPoints(scores, labels, dropIntermediate)!;
+      // Plain-array labels keep rocCurve in JavaScript.
+      const js = rocCurve(scores, Array.from(labels), { dropIntermediate });
+      expect(bytes(native.thresholds).equals(bytes(js.thresholds))).toBe(true);
+      expect(bytes(native.tpr).equals(bytes(js.tpr))).toBe(true);
+      expect(bytes(native.fpr).equals(bytes(js.fpr))).toBe(true);
+      expect([native.positives, native.negatives]).toEqual([js.positives, js.negatives]);
+    }
+  });
+
+  it('declines what rocCurve rejects, which then names the problem', () => {
+    expect(nativeRocPoints(Float32Array.of(0.5, Number.NaN), Uint8Array.of(1, 0), true)).toBe(
+      undefined,
+    );
+    expect(nativeRocPoints(Float32Array.of(0.5, 0.2), Uint8Array.of(1, 2), true)).toBe(undefined);
+    expect(nativeRocPoints(Float32Array.of(0.5, 0.2), Uint8Array.of(1, 1), true)).toBe(undefined);
+    expect(() => rocCurve(Float32Array.of(0.5, Number.NaN), Uint8Array.of(1, 0))).toThrow(
+      'NaN score',
+    );
+    expect(() => rocCurve(Float32Array.of(0.5, 0.2), Uint8Array.of(1, 2))).toThrow(
+      'expected 0 or 1, got 2',
+    );
   });
 });
 

@@ -72,10 +72,11 @@ describe('pairDots', () => {
   );
 
   it.skipIf(nativeAddOn().module === undefined)(
-    'gives the same bits when the add-on visits large matrices tile by tile',
+    'gives the same bits when the add-on visits large matrices block by block',
     () => {
-      // 2,500 and 2,600 rows of 515 floats (10 MB) and 70,000 pairs: the add-on sorts the pairs
-      // into 2 x 2 tiles of 2,036 rows a side, and computes them four at a time.
+      // 2,500 and 2,600 rows of 515 floats (10 MB) and 70,000 pairs: the add-on groups the pairs
+      // by (right block of 2,036 rows, left row), widens each left row once per group, and
+      // computes its pairs four at a time (the rest one by one), in chunks that cut some groups.
       const random = createRandom(5);
       const dim = 515;
       const side = (rows: number) =>
