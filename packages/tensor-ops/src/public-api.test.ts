@@ -38,6 +38,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'hostRowsToTensor',
         'installCommand',
         'l2Normalize',
+        'nativeRocPoints',
         'pairDots',
         'parseNpyHeader',
         'parseConfig',
