@@ -38,30 +38,15 @@ __attribute__((target_clones("avx2", "default"))) static void pair_dot4(const fl
   }
 }
 
-// Four pairs that share their left row, given already widened to double: the same four
-// accumulators in the same order as pair_dot (a float product is exact in double either way), so
-// the same bits, with the left row converted once for all of its pairs instead of once per pair.
-__attribute__((target_clones("avx2", "default"))) static void shared_dot4(const double *a,
-                                                                          const float *const b[4],
-                                                                          int64_t dim, float out[4]) {
-  double s[4][4] = {{0}};
-  const int64_t unrolled = dim - dim % 4;
-  for (int64_t k = 0; k < unrolled; k += 4)
-    for (int q = 0; q < 4; q++)
-      for (int j = 0; j < 4; j++) s[q][j] += a[k + j] * (double)b[q][k + j];
-  for (int q = 0; q < 4; q++) {
-    for (int64_t k = unrolled; k < dim; k++) s[q][0] += a[k] * (double)b[q][k];
-    out[q] = (float)(s[q][0] + s[q][1] + (s[q][2] + s[q][3]));
-  }
-}
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-// shared_dot4 written out for AVX2 + FMA (the compiler's own vectorisation of it shuffles across
-// lanes): lane j of pair q's register is accumulator j of pair q, so every addition is the one
-// shared_dot4 makes, in the same order. A float product is exact in double, so the fused
-// multiply-add rounds exactly as the separate multiply and add do: the same bits.
+// Four pairs that share their left row `a`, given already widened to double, written out for
+// AVX2 + FMA (the compiler's own vectorisation of pair_dot4 shuffles across lanes): lane j of pair
+// q's register is accumulator j of pair q, so every addition is the one pair_dot makes, in the
+// same order. A float product is exact in double, so the fused multiply-add rounds exactly as the
+// separate multiply and add do: the same bits, with the left row converted once for all of its
+// pairs instead of once per pair.
 __attribute__((target("avx2,fma"))) static void shared_dot4_avx2(const double *a, const float *const b[4],
                                                                 int64_t dim, float out[4]) {
   __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd(), s2 = _mm256_setzero_pd(),
@@ -87,16 +72,20 @@ __attribute__((target("avx2,fma"))) static void shared_dot4_avx2(const double *a
 }
 #endif
 
-// shared_dot4 on the fastest path this CPU has.
-static void shared_dot4_best(const double *a, const float *const b[4], int64_t dim, float out[4]) {
+// Four pairs sharing the left row `row` (`wide`: the same row widened to double), on the fastest
+// path this CPU has: shared_dot4_avx2, else pair_dot4 with the float row four times (same bits).
+static void shared_dot4_best(const float *row, const double *wide, const float *const b[4], int64_t dim,
+                             float out[4]) {
 #if defined(__x86_64__)
   // The CPU's features are read once at load time; this only tests them.
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    shared_dot4_avx2(a, b, dim, out);
+    shared_dot4_avx2(wide, b, dim, out);
     return;
   }
 #endif
-  shared_dot4(a, b, dim, out);
+  (void)wide;
+  const float *const a[4] = {row, row, row, row};
+  pair_dot4(a, b, dim, out);
 }
 
 // IJB-C scoring (millions of independent pairs, no BLAS running beside it) uses every core, while
@@ -156,7 +145,7 @@ static bool dot_groups(const float *left, const float *right, int64_t cols, int6
           const float *b[4];
           float dots[4];
           for (int u = 0; u < 4; u++) b[u] = right + (int64_t)rows_right[q + (u < here ? u : here - 1)] * cols;
-          shared_dot4_best(wide, b, cols, dots);
+          shared_dot4_best(a, wide, b, cols, dots);
           for (int u = 0; u < here; u++) out[positions[q + u]] = dots[u];
         }
       }
@@ -438,12 +427,15 @@ napi_value bctkit_roc_points(napi_env env, napi_callback_info info) {
   int parts = scoring_threads();
   if (parts > MAX_PARTS) parts = MAX_PARTS;
   if (negatives < ((size_t)1 << 16)) parts = 1;
-  size_t part_start[MAX_PARTS + 1];
-  for (int q = 0; q <= parts; q++) part_start[q] = positives + negatives * (size_t)q / (size_t)parts;
+  // Run q is keys[bound[q]] to keys[bound[q + 1] - 1]: run 0 the genuine keys, runs 1 to parts
+  // the impostor parts.
+  size_t bound[MAX_PARTS + 2];
+  bound[0] = 0;
+  for (int q = 0; q <= parts; q++) bound[q + 1] = positives + negatives * (size_t)q / (size_t)parts;
   bool ok = true;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(parts) if (parts > 1)
-  for (int task = 0; task <= parts; task++) {
-    const size_t from = task == 0 ? 0 : part_start[task - 1], to = task == 0 ? positives : part_start[task];
+  for (int run = 0; run <= parts; run++) {
+    const size_t from = bound[run], to = bound[run + 1];
     if (!radix_sort_keys(keys + from, to - from, spare + from)) {
 #pragma omp atomic write
       ok = false;
@@ -454,8 +446,12 @@ napi_value bctkit_roc_points(napi_env env, napi_callback_info info) {
   // keeps the first and last points and every bend (see rocCurve in @bctkit/metrics). Keys order
   // as the scores do; key 0 (a NaN's) marks an exhausted part; -0 and +0 are one score, named +0
   // when a +0 is among them, as JavaScript's Math.max names it.
-  int64_t next[MAX_PARTS + 1];
-  for (int q = 0; q <= parts; q++) next[q] = (int64_t)(q == 0 ? positives : part_start[q]) - 1;
+  // Each run's highest key not yet walked is keys[next[q]]; the run is done below keys[lowest[q]].
+  int64_t next[MAX_PARTS + 1], lowest[MAX_PARTS + 1];
+  for (int q = 0; q <= parts; q++) {
+    lowest[q] = (int64_t)bound[q];
+    next[q] = (int64_t)bound[q + 1] - 1;
+  }
   // At most one point per pair, and one more.
   point_list kept = {scratch_alloc((total + 1) * 3 * sizeof(double)), 0, total + 1};
   if (kept.values == NULL) ok = false;
@@ -464,16 +460,13 @@ napi_value bctkit_roc_points(napi_env env, napi_callback_info info) {
   size_t count = 0;
   while (ok) {
     uint32_t top = 0;
-    for (int q = 0; q <= parts; q++) {
-      const int64_t lowest = q == 0 ? 0 : (int64_t)part_start[q - 1];
-      if (next[q] >= lowest && keys[next[q]] > top) top = keys[next[q]];
-    }
+    for (int q = 0; q <= parts; q++)
+      if (next[q] >= lowest[q] && keys[next[q]] > top) top = keys[next[q]];
     if (top == 0) break;
     const uint32_t alias = top == POSITIVE_ZERO_KEY ? NEGATIVE_ZERO_KEY : top;
     for (int q = 0; q <= parts; q++) {
-      const int64_t lowest = q == 0 ? 0 : (int64_t)part_start[q - 1];
       int64_t at = next[q];
-      while (at >= lowest && (keys[at] == top || keys[at] == alias)) at--;
+      while (at >= lowest[q] && (keys[at] == top || keys[at] == alias)) at--;
       if (q == 0) tp += (double)(next[q] - at);
       else fp += (double)(next[q] - at);
       next[q] = at;

@@ -358,6 +358,21 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       credible: join(seedDirectory, 'credible.npy'),
       prototypes: join(seedDirectory, 'prototypes.npy'),
     };
+    // A new model's config under this seed: the preset's settings, the method's options and
+    // backbone, started from the old model (grown when the method's embedding is longer).
+    const newModel = (method: string): TrainConfigInput => {
+      const backbone = { ...preset.backbone, ...preset.methodBackbones?.[method] };
+      const grow = backbone.embeddingDim !== preset.backbone.embeddingDim;
+      return {
+        ...base(seed),
+        backbone: { ...backbone, inputSize: size },
+        loss: { type: method, ...(preset.methodOptions[method] ?? {}) },
+        ...(preset.initFromOld
+          ? { init: grow ? { from: checkpointOf('old'), grow } : checkpointOf('old') }
+          : {}),
+        ...declaredResourceFiles(compatibilityLosses.get(method), files),
+      };
+    };
     if ((await readJson(join(seedDirectory, 'features.json'))) === undefined) {
       log(`seed ${seed}: old features of the training set, denoising, prototypes...`);
       const oldFeatures = await embedRecord(checkpointOf('old'), trainRec, false);
@@ -392,17 +407,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       const resultPath = join(seedDirectory, `${method}.json`);
       let result = await readJson<FaceRunResult>(resultPath);
       if (result === undefined) {
-        const backbone = { ...preset.backbone, ...preset.methodBackbones?.[method] };
-        const grow = backbone.embeddingDim !== preset.backbone.embeddingDim;
-        const seconds = await runModel(`new-${method}`, {
-          ...base(seed),
-          backbone: { ...backbone, inputSize: size },
-          loss: { type: method, ...(preset.methodOptions[method] ?? {}) },
-          ...(preset.initFromOld
-            ? { init: grow ? { from: checkpointOf('old'), grow } : checkpointOf('old') }
-            : {}),
-          ...declaredResourceFiles(compatibilityLosses.get(method), files),
-        });
+        const seconds = await runModel(`new-${method}`, newModel(method));
         log(`seed ${seed}: evaluating ${method}...`);
         const embedded = await embedEvaluation(checkpointOf(`new-${method}`), pairsRec, testRec);
         // A method that learns its own map into the old space (BT²) crosses through it.
@@ -428,18 +433,15 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       results.push(result);
     }
     // Adapters between the unconstrained new model and the old one, fitted on the training
-    // images' features of both; the new model's features are computed once per seed.
-    let unconstrained: { train: HostMatrix; embedded: Embedded } | undefined;
-    const newFeatures = async () => {
+    // images' features of both; the features are computed and read once per seed.
+    let unconstrained: { train: HostMatrix; oldTrain: HostMatrix; embedded: Embedded } | undefined;
+    const adapterInputs = async () => {
       if (unconstrained !== undefined) return unconstrained;
-      await runModel('new-none', {
-        ...base(seed),
-        loss: { type: 'none' },
-        ...(preset.initFromOld ? { init: checkpointOf('old') } : {}),
-      });
+      await runModel('new-none', newModel('none'));
       const model = checkpointOf('new-none');
       unconstrained = {
         train: await embedRecord(model, trainRec, false),
+        oldTrain: await readNpy(files.oldFeatures),
         embedded: await embedEvaluation(model, pairsRec, testRec),
       };
       return unconstrained;
@@ -448,9 +450,8 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       const resultPath = join(seedDirectory, `none+${id}.json`);
       let result = await readJson<FaceRunResult>(resultPath);
       if (result === undefined) {
-        const { train: newTrain, embedded: newEmbedded } = await newFeatures();
+        const { train: newTrain, oldTrain, embedded: newEmbedded } = await adapterInputs();
         log(`seed ${seed}: fitting and evaluating the ${id} adapter...`);
-        const oldTrain = await readNpy(files.oldFeatures);
         const started = Date.now();
         const gallerySide = adapters.get(id).defaultRole === 'gallery';
         const adapter = await fitAdapter(

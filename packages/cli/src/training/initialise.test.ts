@@ -204,31 +204,22 @@ describe('bct train --init', () => {
   });
 
   it('grows a longer embedding from the old checkpoint with --init-grow, and needs --init for it', async () => {
-    const longer = await bct(
-      'train',
-      '--config',
-      join(work, 'config.json'),
-      '--set',
-      'backbone.embeddingDim=16',
-      '--init',
-      join(work, 'old', 'checkpoint'),
-      '--init-grow',
-      '--out',
-      join(work, 'grown'),
-    );
+    // A 16-d model started from the 8-d old one, with or without --init-grow.
+    const fromOld = (...flags: string[]) =>
+      bct(
+        'train',
+        '--config',
+        join(work, 'config.json'),
+        '--set',
+        'backbone.embeddingDim=16',
+        '--init',
+        join(work, 'old', 'checkpoint'),
+        ...flags,
+      );
+    const longer = await fromOld('--init-grow', '--out', join(work, 'grown'));
     expect(longer.code, longer.stderr).toBe(0);
     expect(longer.stdout).toMatch(/"grow": true/);
-    const refused = await bct(
-      'train',
-      '--config',
-      join(work, 'config.json'),
-      '--set',
-      'backbone.embeddingDim=16',
-      '--init',
-      join(work, 'old', 'checkpoint'),
-      '--out',
-      join(work, 'not-grown'),
-    );
+    const refused = await fromOld('--out', join(work, 'not-grown'));
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/fc\.weight is \[\d+, 8\] but the backbone needs \[\d+, 16\]/);
     const alone = await bct(
