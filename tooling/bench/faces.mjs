@@ -198,7 +198,7 @@ export async function run(args) {
     `# ${preset.id}\n\n${preset.description}.\n\nSeeds ${seeds.join(', ')} (mean ± std over seeds); ${machine}. ` +
       `Training time of all runs: ${(summary.trainSecondsTotal / 60).toFixed(1)} min. ` +
       "Cross: new-model query (first pair image / 1:N query) against the old model's embedding (second image / gallery). " +
-      "`none+<adapter>`: the unconstrained new model crossed with the old one through an adapter fitted on both models' features of the training images (new queries mapped to the old space; FCT maps the old gallery to the new space); its train s is the fit.\n\n" +
+      "`none+<adapter>`: the unconstrained new model crossed with the old one through an adapter fitted on both models' flip-test features of the support images (the preset's `adapterSupport`, else the training images; no labels used) (new queries mapped to the old space; FCT maps the old gallery to the new space); its train s is the fit.\n\n" +
       `${table}\n`,
   );
   writeAtomic(

@@ -64,6 +64,8 @@ describe.skipIf(faces === undefined)('pnpm bench faces --preset lfw-smoke', () =
     const summary = JSON.parse(await readFile(join(results, 'lfw-smoke.json'), 'utf8'));
     // one old / old row, self and cross for each method, and a cross row per adapter
     expect(summary.rows).toHaveLength(1 + 2 * methods.length + adapters.length);
+    // The adapters were fitted on the support images (more than the training set's).
+    expect(await readdir(join(cache, 'data'))).toContain('support');
     // BT² grew the embedding (64 against the old 32) and crossed through its learned map.
     expect(await readdir(join(cache, 'seed-1', 'runs', 'new-bt2'))).toContain('query-adapter.json');
     for (const row of summary.rows) {

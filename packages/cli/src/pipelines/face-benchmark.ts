@@ -12,7 +12,7 @@ import {
 } from '@bctkit/datasets';
 import { classPrototypes, compatibilityLosses, denoiseCredible } from '@bctkit/losses';
 import { evaluatePairs, type RetrievalResult, retrievalMetrics } from '@bctkit/metrics';
-import { type HostMatrix, InvalidConfigError, readNpy, writeNpy } from '@bctkit/tensor-ops';
+import { type HostMatrix, InvalidConfigError, writeNpy } from '@bctkit/tensor-ops';
 import { openListPairSet } from '../commands/verification.js';
 import { QUERY_ADAPTER_FILE } from '../training/query-adapter.js';
 import { declaredResourceFiles } from '../training/resources.js';
@@ -71,6 +71,13 @@ export interface FaceBenchmarkPreset {
    * model on the training images, each evaluated as a cross-test (`none+<id>`). Default none.
    */
   readonly adapters?: readonly string[];
+  /**
+   * The images the adapters are fitted on, as an identity list (relative to the LFW folder) and
+   * a minimum of images per identity. An adapter needs no labels, only both models' features of
+   * the same images, so any image outside the test identities and the pairs may serve, e.g. the
+   * training list's identities with fewer images than `minImages`. Default: the training set.
+   */
+  readonly adapterSupport?: { readonly identities: string; readonly minImages: number };
 }
 
 /** Results of one model (old, or new with one method) under one seed. */
@@ -246,9 +253,9 @@ function testResult(
  * each compatibility method. Every model is evaluated on held-out identities: LFW pairs (10-fold
  * accuracy, TAR at FAR) and 1:N leave-one-out retrieval, self (new / new), cross (new queries,
  * old gallery) and old / old. Adapters (the preset's `adapters`) are fitted between the
- * unconstrained new model and the old one on the training images, and cross-tested as
- * `none+<adapter>`. Each (seed, method) result is cached as JSON in `out`, so a killed run
- * continues where it stopped.
+ * unconstrained new model and the old one on the support images (`adapterSupport`), and
+ * cross-tested as `none+<adapter>`. Each (seed, method) result is cached as JSON in `out`, so a
+ * killed run continues where it stopped.
  */
 export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<FaceRunResult[]> {
   const { preset, out } = options;
@@ -274,6 +281,16 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
     preset.testMinImages,
     size,
   );
+  const supportRec =
+    preset.adapterSupport === undefined || adapterIds.length === 0
+      ? trainRec
+      : await packOnce(
+          join(dataDirectory, 'support'),
+          images,
+          join(options.lfw, preset.adapterSupport.identities),
+          preset.adapterSupport.minImages,
+          size,
+        );
   const oldRec = join(dataDirectory, 'old', 'train.rec');
   if ((await readJson(join(dataDirectory, 'old', 'done.json'))) === undefined) {
     const set = await RecordSet.open(trainRec);
@@ -432,16 +449,17 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
       }
       results.push(result);
     }
-    // Adapters between the unconstrained new model and the old one, fitted on the training
-    // images' features of both; the features are computed and read once per seed.
+    // Adapters between the unconstrained new model and the old one, fitted on both models'
+    // features of the support images, computed once per seed. They are flip-test features, as
+    // the evaluation's, so that the adapter maps the distribution it is applied to.
     let unconstrained: { train: HostMatrix; oldTrain: HostMatrix; embedded: Embedded } | undefined;
     const adapterInputs = async () => {
       if (unconstrained !== undefined) return unconstrained;
       await runModel('new-none', newModel('none'));
       const model = checkpointOf('new-none');
       unconstrained = {
-        train: await embedRecord(model, trainRec, false),
-        oldTrain: await readNpy(files.oldFeatures),
+        train: await embedRecord(model, supportRec, true),
+        oldTrain: await embedRecord(checkpointOf('old'), supportRec, true),
         embedded: await embedEvaluation(model, pairsRec, testRec),
       };
       return unconstrained;

@@ -12,7 +12,8 @@ export interface FacePresetEntry extends RegistryEntry, FaceBenchmarkPreset {}
  * Evaluation on identities disjoint from training: `pairsDevTest` (500 + 500 pairs) and 1:N
  * among `peopleDevTest` identities with at least 4 images (180 people, 1,769 images). The
  * transformations are measured beside them: each adapter fitted between the unconstrained new
- * model and the old one on the training images. BT² grows the embedding to 256-d: its model
+ * model and the old one on both models' flip-test features of every `peopleDevTrain` image (9,525,
+ * no labels used: the training photos and those of people with fewer than 4). BT² grows the embedding to 256-d: its model
  * starts from the old one with `init.grow` (the old 128 outputs first) and `B = I`.
  */
 const LFW_EXTENDED_CLASS: FacePresetEntry = {
@@ -43,6 +44,7 @@ const LFW_EXTENDED_CLASS: FacePresetEntry = {
   methods: [...FACE_BENCHMARK_METHODS, 'bt2'],
   methodBackbones: { bt2: { embeddingDim: 256 } },
   adapters: ['procrustes', 'affine', 'mlp', 'fct'],
+  adapterSupport: { identities: 'peopleDevTrain.txt', minImages: 1 },
 };
 
 /** The same pipeline in a few minutes, for the test suite: fewer identities, small input, 1 epoch. */
@@ -64,6 +66,7 @@ const LFW_SMOKE: FacePresetEntry = {
     bt2: { initialBasis: 'identity' },
   },
   methodBackbones: { bt2: { embeddingDim: 64 } },
+  adapterSupport: { identities: 'peopleDevTrain.txt', minImages: 10 },
 };
 
 /** The face-benchmark presets (`pnpm bench faces --preset <id>`). */
