@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -83,6 +83,16 @@ describe.skipIf(faces === undefined)('pnpm bench faces --preset lfw-smoke', () =
     expect(JSON.parse(await readFile(join(results, 'lfw-smoke.json'), 'utf8')).rows).toEqual(
       summary.rows,
     );
+    expect(second.stderr).not.toMatch(/fitting and evaluating/);
+    // An adapter result fitted on other features (an older cache) is fitted again, alone.
+    const fctPath = join(cache, 'seed-1', 'none+fct.json');
+    const fct = JSON.parse(await readFile(fctPath, 'utf8'));
+    expect(fct.fittedOn).toBe('flip-test features of peopleDevTrain.txt (>= 10 images)');
+    await writeFile(fctPath, JSON.stringify({ ...fct, fittedOn: undefined }));
+    const third = await run(cache, results);
+    expect(third.stderr).toMatch(/fitting and evaluating the fct adapter/);
+    expect(third.stderr).not.toMatch(/the (procrustes|affine|mlp) adapter|seed \d+: training/);
+    expect(JSON.parse(await readFile(fctPath, 'utf8')).fittedOn).toBe(fct.fittedOn);
   });
 });
 

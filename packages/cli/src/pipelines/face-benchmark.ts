@@ -68,7 +68,8 @@ export interface FaceBenchmarkPreset {
   readonly methodBackbones?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /**
    * Adapters (registry ids) fitted between the unconstrained new model (`none`) and the old
-   * model on the training images, each evaluated as a cross-test (`none+<id>`). Default none.
+   * model on the support images ({@link FaceBenchmarkPreset.adapterSupport}), each evaluated as a
+   * cross-test (`none+<id>`). Default none.
    */
   readonly adapters?: readonly string[];
   /**
@@ -87,6 +88,11 @@ export interface FaceRunResult {
   /** Seconds of training and of evaluation. */
   readonly trainSeconds: number;
   readonly tests: Readonly<Record<string, FaceTestResult>>;
+  /**
+   * For an adapter, the features it was fitted on (a cached result fitted on others is fitted
+   * again).
+   */
+  readonly fittedOn?: string;
 }
 
 /** Verification (pairs) and 1:N (leave-one-out retrieval) figures of one test. */
@@ -452,6 +458,11 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
     // Adapters between the unconstrained new model and the old one, fitted on both models'
     // features of the support images, computed once per seed. They are flip-test features, as
     // the evaluation's, so that the adapter maps the distribution it is applied to.
+    const fittedOn = `flip-test features of ${
+      preset.adapterSupport === undefined || supportRec === trainRec
+        ? 'the training images'
+        : `${preset.adapterSupport.identities} (>= ${preset.adapterSupport.minImages} images)`
+    }`;
     let unconstrained: { train: HostMatrix; oldTrain: HostMatrix; embedded: Embedded } | undefined;
     const adapterInputs = async () => {
       if (unconstrained !== undefined) return unconstrained;
@@ -467,7 +478,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
     for (const id of adapterIds) {
       const resultPath = join(seedDirectory, `none+${id}.json`);
       let result = await readJson<FaceRunResult>(resultPath);
-      if (result === undefined) {
+      if (result === undefined || result.fittedOn !== fittedOn) {
         const { train: newTrain, oldTrain, embedded: newEmbedded } = await adapterInputs();
         log(`seed ${seed}: fitting and evaluating the ${id} adapter...`);
         const started = Date.now();
@@ -486,7 +497,7 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
         const cross = gallerySide
           ? testResult(newEmbedded, mapped(oldEmbedded), pairs.sameIdentity, testLabels)
           : testResult(mapped(newEmbedded), oldEmbedded, pairs.sameIdentity, testLabels);
-        result = { method: `none+${id}`, seed, trainSeconds: seconds, tests: { cross } };
+        result = { method: `none+${id}`, seed, trainSeconds: seconds, tests: { cross }, fittedOn };
         await writeJson(resultPath, result);
       }
       results.push(result);

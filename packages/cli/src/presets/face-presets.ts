@@ -12,9 +12,10 @@ export interface FacePresetEntry extends RegistryEntry, FaceBenchmarkPreset {}
  * Evaluation on identities disjoint from training: `pairsDevTest` (500 + 500 pairs) and 1:N
  * among `peopleDevTest` identities with at least 4 images (180 people, 1,769 images). The
  * transformations are measured beside them: each adapter fitted between the unconstrained new
- * model and the old one on both models' flip-test features of every `peopleDevTrain` image (9,525,
- * no labels used: the training photos and those of people with fewer than 4). BT² grows the embedding to 256-d: its model
- * starts from the old one with `init.grow` (the old 128 outputs first) and `B = I`.
+ * model and the old one on both models' flip-test features of every `peopleDevTrain` image
+ * (9,525, no labels used: the training photos and those of people with fewer than 4). BT² grows
+ * the embedding to 256-d: its model starts from the old one with `init.grow` (the old 128 outputs
+ * first) and `B = I`.
  */
 const LFW_EXTENDED_CLASS: FacePresetEntry = {
   id: 'lfw-extended-class',
