@@ -287,16 +287,23 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
     preset.testMinImages,
     size,
   );
+  // The images the adapters are fitted on, and how a cached adapter result says so.
+  const support = adapterIds.length > 0 ? preset.adapterSupport : undefined;
   const supportRec =
-    preset.adapterSupport === undefined || adapterIds.length === 0
+    support === undefined
       ? trainRec
       : await packOnce(
           join(dataDirectory, 'support'),
           images,
-          join(options.lfw, preset.adapterSupport.identities),
-          preset.adapterSupport.minImages,
+          join(options.lfw, support.identities),
+          support.minImages,
           size,
         );
+  const fittedOn = `flip-test features of ${
+    support === undefined
+      ? 'the training images'
+      : `${support.identities} (>= ${support.minImages} images)`
+  }`;
   const oldRec = join(dataDirectory, 'old', 'train.rec');
   if ((await readJson(join(dataDirectory, 'old', 'done.json'))) === undefined) {
     const set = await RecordSet.open(trainRec);
@@ -458,11 +465,6 @@ export async function runFaceBenchmark(options: FaceBenchmarkOptions): Promise<F
     // Adapters between the unconstrained new model and the old one, fitted on both models'
     // features of the support images, computed once per seed. They are flip-test features, as
     // the evaluation's, so that the adapter maps the distribution it is applied to.
-    const fittedOn = `flip-test features of ${
-      preset.adapterSupport === undefined || supportRec === trainRec
-        ? 'the training images'
-        : `${preset.adapterSupport.identities} (>= ${preset.adapterSupport.minImages} images)`
-    }`;
     let unconstrained: { train: HostMatrix; oldTrain: HostMatrix; embedded: Embedded } | undefined;
     const adapterInputs = async () => {
       if (unconstrained !== undefined) return unconstrained;
