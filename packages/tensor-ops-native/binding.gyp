@@ -14,6 +14,7 @@
         "native/batch-norm.c",
         "native/scoring.c",
         "native/graph-ops.c",
+        "native/layout.c",
         "native/module.c"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu/openblas-pthread"],

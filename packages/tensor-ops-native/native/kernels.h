@@ -104,6 +104,10 @@ napi_value bctkit_depthwise_conv2d(napi_env env, napi_callback_info info);
 napi_value bctkit_bias_activation(napi_env env, napi_callback_info info);
 napi_value bctkit_unary(napi_env env, napi_callback_info info);
 
+// ---- Layout changes (layout.c) ----
+
+napi_value bctkit_transpose(napi_env env, napi_callback_info info);
+
 // ---- oneDNN convolutions (onednn.c): 1 when oneDNN did the work, 0 to take the add-on's own path ----
 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y);

@@ -210,6 +210,20 @@ export function biasActivation(
 export function unary(operation: number, x: Float32Array, out: Float32Array): void;
 
 /**
+ * `out` = `x` (row-major, of `shape`) with its axes permuted: output axis i is input axis
+ * `perm[i]`, as tfjs's `Transpose`. Up to 8 axes.
+ * @throws TypeError when `shape` or `perm` is not an Int32Array of at most 8 values.
+ * @throws RangeError when `perm` is not a permutation of the axes, or `x` or `out` does not hold
+ *   the values `shape` describes.
+ */
+export function transpose(
+  x: Float32Array,
+  shape: Int32Array,
+  perm: Int32Array,
+  out: Float32Array,
+): void;
+
+/**
  * `out[p] = <left row leftIndex[p], right row rightIndex[p]>` for rows of `cols` values, with the
  * same double-precision accumulation (and the same bits) as bctkit's JavaScript `pairDots`, over
  * every core.

@@ -123,6 +123,10 @@ export function unary(operation, x, out) {
   required().unary(operation, x, out);
 }
 
+export function transpose(x, shape, perm, out) {
+  required().transpose(x, shape, perm, out);
+}
+
 export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
   required().pairDots(left, right, cols, leftIndex, rightIndex, out);
 }

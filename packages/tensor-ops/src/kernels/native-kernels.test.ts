@@ -158,6 +158,7 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
       'Conv2DBackpropFilter',
       'DepthwiseConv2dNative',
       'FusedDepthwiseConv2D',
+      'Transpose',
       'Relu',
       'Abs',
       'BatchMatMul',
@@ -411,6 +412,72 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     tf.dispose([a, b, ...js, ...native]);
   });
 
+  it.each([
+    [
+      [4, 7, 7, 512],
+      [0, 3, 1, 2],
+    ],
+    [
+      [4, 512, 7, 7],
+      [0, 2, 3, 1],
+    ],
+    [[5], [0]],
+    [
+      [3, 4],
+      [1, 0],
+    ],
+    [
+      [2, 3, 4],
+      [0, 1, 2],
+    ],
+    [
+      [2, 1, 3, 1, 4],
+      [4, 1, 0, 3, 2],
+    ],
+    [
+      [3, 4, 5, 2, 3, 2],
+      [5, 3, 1, 0, 4, 2],
+    ],
+    [
+      [7, 1, 9],
+      [2, 0, 1],
+    ],
+    [
+      [4, 300, 65],
+      [0, 2, 1],
+    ],
+  ] as const)('transpose %j by %j, exactly as tfjs, and its gradient', (shape, perm) => {
+    const x = tf.randomNormal([...shape], 0, 1, 'float32', 11);
+    const dy = tf.randomNormal(
+      perm.map((axis) => shape[axis]!),
+      0,
+      1,
+      'float32',
+      12,
+    );
+    const { js, native } = bothWays(() => {
+      const y = tf.transpose(x, [...perm]);
+      const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.transpose(input, [...perm]), dy)))(
+        x,
+      );
+      return [y, dx];
+    });
+    expect(native[0]!.shape).toEqual(js[0]!.shape);
+    expect(native[0]!.dataSync()).toEqual(js[0]!.dataSync());
+    expect(native[1]!.dataSync()).toEqual(js[1]!.dataSync());
+    tf.dispose([x, dy, ...js, ...native]);
+  });
+
+  it('transposes a hand-written array', () => {
+    installCpuKernels({ native: true });
+    const x = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [2, 3, 2]);
+    // y[k][i][j] = x[i][j][k]
+    const y = tf.transpose(x, [2, 0, 1]);
+    expect(y.shape).toEqual([2, 2, 3]);
+    expect([...y.dataSync()]).toEqual([1, 3, 5, 7, 9, 11, 2, 4, 6, 8, 10, 12]);
+    tf.dispose([x, y]);
+  });
+
   it('fused matMul with bias and relu', () => {
     const a = tf.randomNormal([6, 4], 0, 1, 'float32', 8) as tf.Tensor2D;
     const b = tf.randomNormal([4, 5], 0, 1, 'float32', 9) as tf.Tensor2D;
@@ -483,5 +550,18 @@ describe.skipIf(!available)('the add-on rejects arrays that do not fit', () => {
         false,
       ),
     ).toThrow('batch sizes must be equal or one of them 1');
+    const [x, out] = [new Float32Array(6), new Float32Array(6)];
+    expect(() =>
+      native.transpose(x, Int32Array.from([2, 3]), Int32Array.from([0, 0]), out),
+    ).toThrow('perm must be a permutation of the axes of shape');
+    expect(() => native.transpose(x, Int32Array.from([2, 3]), Int32Array.from([1]), out)).toThrow(
+      'perm must be a permutation',
+    );
+    expect(() =>
+      native.transpose(x, Int32Array.from([2, 4]), Int32Array.from([1, 0]), out),
+    ).toThrow('x has 6 values, expected 8');
+    expect(() =>
+      native.transpose(x, Int32Array.from(new Array(9).fill(1)), Int32Array.from([1, 0]), out),
+    ).toThrow('shape must be an Int32Array of at most 8 values');
   });
 });

@@ -10,6 +10,7 @@ import {
   type _FusedMatMulAttrs as FusedMatMulAttrs,
   type KernelConfig,
   type TensorInfo,
+  type TransposeAttrs,
   util,
 } from '@tensorflow/tfjs-core';
 import { takeFloats } from './buffer-pool.js';
@@ -401,6 +402,20 @@ export const NATIVE_KERNELS: Record<
         { x: x!, filter: filter! },
         fused,
         fusedEpilogue(native, backend, inputs, fused),
+      );
+    }),
+  Transpose: (native, fallback) =>
+    withFallback(fallback, ({ inputs, attrs }, backend) => {
+      const { x } = inputs as { x: TensorInfo };
+      const { perm } = attrs as unknown as TransposeAttrs;
+      const values = floatValues(backend, x);
+      if (values === undefined || values.length === 0 || x.shape.length > 8) return undefined;
+      const out = takeFloats(values.length);
+      native.transpose(values, Int32Array.from(x.shape), Int32Array.from(perm), out);
+      return backend.makeTensorInfo(
+        perm.map((axis) => x.shape[axis]!),
+        'float32',
+        out,
       );
     }),
   Relu: (native, fallback) => unaryKernel(native, fallback, 0),
