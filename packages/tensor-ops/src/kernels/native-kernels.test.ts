@@ -78,6 +78,19 @@ const CONV_CASES: ConvCase[] = [
     ],
   },
   { x: [2, 14, 14, 32], filter: [1, 1, 32, 64], stride: [2, 2], pad: 'valid' },
+  // A strided 3x3 on an image of 48 x 48 or more: oneDNN's filter gradient works on blocked
+  // copies of the image and output gradient there.
+  {
+    x: [2, 50, 48, 16],
+    filter: [3, 3, 16, 32],
+    stride: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  },
   { x: [3, 7, 7, 48], filter: [3, 3, 48, 40], stride: [1, 1], pad: 'same' },
 ];
 

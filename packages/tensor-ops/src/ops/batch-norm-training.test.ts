@@ -37,6 +37,36 @@ describe('batchNormTraining', () => {
     tf.dispose([x, output, mean, variance]);
   });
 
+  it.each(nativeAddOn().module === undefined ? [false] : [false, true])(
+    'keeps the variance of values far from zero (native: %s), against a float64 reference',
+    (native) => {
+      // Two channels around 1000 and -300 with spreads of 0.01 and 0.5: the mean is 10^5 and
+      // 600 times the spread, where a sum of squares minus the squared mean cancels in float32.
+      installCpuKernels({ native });
+      const rows = 4096;
+      const values = new Float32Array(rows * 2);
+      for (let r = 0; r < rows; r++) {
+        values[2 * r] = 1000 + 0.01 * Math.sin(r * 0.37);
+        values[2 * r + 1] = -300 + 0.5 * Math.cos(r * 1.3);
+      }
+      const expected = [0, 1].map((c) => {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) sum += values[2 * r + c]!;
+        const m = sum / rows;
+        let squares = 0;
+        for (let r = 0; r < rows; r++) squares += (values[2 * r + c]! - m) ** 2;
+        return { mean: m, variance: squares / rows };
+      });
+      const x = tf.tensor2d(values, [rows, 2]);
+      const { output, mean, variance } = batchNormTraining(x, tf.ones([2]), tf.zeros([2]), 0);
+      for (const c of [0, 1]) {
+        expect(mean.dataSync()[c]!).toBeCloseTo(expected[c]!.mean, 3);
+        expect(variance.dataSync()[c]! / expected[c]!.variance).toBeCloseTo(1, 3);
+      }
+      tf.dispose([x, output, mean, variance]);
+    },
+  );
+
   it('has the gradient of finite differences (tfjs ops or native, whichever is installed)', () => {
     const x = tf.randomNormal([3, 2, 2, 3], 1, 2, 'float32', 1);
     const gamma = tf.tensor1d([0.5, 1.5, -1]);
