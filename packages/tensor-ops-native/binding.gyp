@@ -15,6 +15,7 @@
         "native/scoring.c",
         "native/graph-ops.c",
         "native/layout.c",
+        "native/optimiser.c",
         "native/module.c"
       ],
       "include_dirs": ["/usr/include/openblas", "/usr/include/x86_64-linux-gnu/openblas-pthread"],

@@ -108,6 +108,10 @@ napi_value bctkit_unary(napi_env env, napi_callback_info info);
 
 napi_value bctkit_transpose(napi_env env, napi_callback_info info);
 
+// ---- Optimiser steps (optimiser.c) ----
+
+napi_value bctkit_sgd_step(napi_env env, napi_callback_info info);
+
 // ---- oneDNN convolutions (onednn.c): 1 when oneDNN did the work, 0 to take the add-on's own path ----
 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y);

@@ -39,6 +39,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"biasActivation", NULL, bctkit_bias_activation, NULL, NULL, NULL, napi_default, NULL},
       {"unary", NULL, bctkit_unary, NULL, NULL, NULL, napi_default, NULL},
       {"transpose", NULL, bctkit_transpose, NULL, NULL, NULL, napi_default, NULL},
+      {"sgdStep", NULL, bctkit_sgd_step, NULL, NULL, NULL, napi_default, NULL},
       {"pairDots", NULL, bctkit_pair_dots, NULL, NULL, NULL, napi_default, NULL},
       {"sortFloat32", NULL, bctkit_sort_float32, NULL, NULL, NULL, napi_default, NULL},
       {"rocPoints", NULL, bctkit_roc_points, NULL, NULL, NULL, napi_default, NULL},

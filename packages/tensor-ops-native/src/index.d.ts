@@ -224,6 +224,25 @@ export function transpose(
 ): void;
 
 /**
+ * One step of SGD with momentum and weight decay (PyTorch's, no dampening, not Nesterov) in one
+ * pass: `d = g + weightDecay * w`, `bufOut = first ? d : momentum * buf + d`,
+ * `wOut = w - learningRate * bufOut`, each operation rounded to float32 in that order. `buf` is
+ * not read when `first`.
+ * @throws RangeError when the arrays' lengths differ.
+ */
+export function sgdStep(
+  w: Float32Array,
+  g: Float32Array,
+  buf: Float32Array,
+  wOut: Float32Array,
+  bufOut: Float32Array,
+  learningRate: number,
+  momentum: number,
+  weightDecay: number,
+  first: boolean,
+): void;
+
+/**
  * `out[p] = <left row leftIndex[p], right row rightIndex[p]>` for rows of `cols` values, with the
  * same double-precision accumulation (and the same bits) as bctkit's JavaScript `pairDots`, over
  * every core.

@@ -127,6 +127,10 @@ export function transpose(x, shape, perm, out) {
   required().transpose(x, shape, perm, out);
 }
 
+export function sgdStep(w, g, buf, wOut, bufOut, learningRate, momentum, weightDecay, first) {
+  required().sgdStep(w, g, buf, wOut, bufOut, learningRate, momentum, weightDecay, first);
+}
+
 export function pairDots(left, right, cols, leftIndex, rightIndex, out) {
   required().pairDots(left, right, cols, leftIndex, rightIndex, out);
 }

@@ -84,6 +84,7 @@ export { pairDots } from './ops/pair-dots.js';
 export { replaceRows } from './ops/replace-rows.js';
 export { type NativeRocPoints, nativeRocPoints } from './ops/roc-points.js';
 export { type SafeAcosOptions, safeAcos } from './ops/safe-acos.js';
+export { type SgdStepOptions, type SgdStepResult, sgdStep } from './ops/sgd-step.js';
 export { sortFloat32 } from './ops/sort-float32.js';
 export { stopGradient } from './ops/stop-gradient.js';
 export { createRandom, type RandomState, SeededRandom } from './random/seeded-random.js';

@@ -1,3 +1,4 @@
+import { sgdStep } from '@bctkit/tensor-ops';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Options of {@link Sgd}. */
@@ -29,22 +30,26 @@ export class Sgd {
     this.weightDecay = options.weightDecay ?? 5e-4;
   }
 
-  /** Applies one step to each variable with its gradient (which is not disposed). */
+  /**
+   * Applies one step to each variable with its gradient (which is not disposed): one pass per
+   * variable on the cpu backend with bctkit's kernels ({@link sgdStep}), the same bits as the
+   * separate ops elsewhere.
+   */
   step(pairs: readonly (readonly [tf.Variable, tf.Tensor])[], learningRate: number): void {
+    const settings = { learningRate, momentum: this.momentum, weightDecay: this.weightDecay };
     for (const [variable, gradient] of pairs) {
       tf.tidy(() => {
-        const decayed =
-          this.weightDecay === 0 ? gradient : tf.add(gradient, tf.mul(variable, this.weightDecay));
-        let buffer = this.buffers.get(variable);
+        const buffer = this.buffers.get(variable);
+        const next = sgdStep(variable, gradient, buffer, settings);
         if (buffer === undefined) {
-          buffer = tf.variable(decayed, false, `${this.prefix}/${variable.name}`);
-          this.buffers.set(variable, buffer);
-        } else if (this.momentum !== 0) {
-          buffer.assign(tf.add(tf.mul(buffer, this.momentum), decayed));
+          this.buffers.set(
+            variable,
+            tf.variable(next.buffer, false, `${this.prefix}/${variable.name}`),
+          );
         } else {
-          buffer.assign(decayed);
+          buffer.assign(next.buffer);
         }
-        variable.assign(tf.sub(variable, tf.mul(buffer, learningRate)));
+        variable.assign(next.weights);
       });
     }
   }

@@ -21,6 +21,7 @@ import {
 } from './elementwise-kernels.js';
 import { type ElementwiseImplementation, jsElementwise } from './js-elementwise.js';
 import { NATIVE_KERNELS, nativeAddOn } from './native-kernels.js';
+import { createSgdStepKernel } from './sgd-kernel.js';
 
 type Factory = (fallback: KernelConfig) => KernelConfig;
 
@@ -121,6 +122,7 @@ export function installCpuKernels(options: CpuKernelOptions = {}): string[] {
     for (const kernel of [
       createPreluGradKernel(implementation),
       ...createBatchNormKernels(implementation),
+      createSgdStepKernel(implementation),
     ]) {
       registerKernel(kernel);
       customKernels.push(kernel.kernelName);
@@ -168,8 +170,8 @@ export function cpuKernelStatus(): CpuKernelStatus {
 }
 
 /**
- * Whether ops may run bctkit's own kernels now (batch norm, PReLU's gradient): they are
- * registered and the cpu backend is active.
+ * Whether ops may run bctkit's own kernels now (batch norm, PReLU's gradient, the SGD step):
+ * they are registered and the cpu backend is active.
  */
 export function customCpuKernelsActive(): boolean {
   return customKernels.length > 0 && getBackend() === 'cpu';

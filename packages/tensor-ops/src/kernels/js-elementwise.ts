@@ -1,9 +1,10 @@
 /**
  * JavaScript versions of the add-on's element-wise functions (same signatures as
- * `@bctkit/tensor-ops-native`'s `binary`, `channelSum`, `prelu`, `preluGrad`, `batchNorm` and
- * `batchNormGrad`), used when the add-on is not built. Each is one or two flat passes over
- * channels-last data; tfjs's own kernels go through index arithmetic per element for broadcasts
- * and transpose before reducing over leading axes, several times slower.
+ * `@bctkit/tensor-ops-native`'s `binary`, `channelSum`, `prelu`, `preluGrad`, `batchNorm`,
+ * `batchNormGrad`, `batchNormInference` and `sgdStep`), used when the add-on is not built. Each
+ * is one or two flat passes over channels-last data; tfjs's own kernels go through index
+ * arithmetic per element for broadcasts and transpose before reducing over leading axes, several
+ * times slower.
  */
 
 const SAME = 0;
@@ -194,6 +195,35 @@ function batchNormInference(
   }
 }
 
+/**
+ * One SGD step with momentum and weight decay, each operation rounded to float32 in the order
+ * of the separate ops: `d = g + weightDecay * w`, `bufOut = first ? d : momentum * buf + d`,
+ * `wOut = w - learningRate * bufOut`.
+ */
+function sgdStep(
+  w: Float32Array,
+  g: Float32Array,
+  buf: Float32Array,
+  wOut: Float32Array,
+  bufOut: Float32Array,
+  learningRate: number,
+  momentum: number,
+  weightDecay: number,
+  first: boolean,
+): void {
+  const [rate, keep, decay] = [learningRate, momentum, weightDecay].map(Math.fround) as [
+    number,
+    number,
+    number,
+  ];
+  for (let i = 0; i < w.length; i++) {
+    const d = Math.fround(g[i]! + Math.fround(decay * w[i]!));
+    const b = first ? d : Math.fround(Math.fround(keep * buf[i]!) + d);
+    bufOut[i] = b;
+    wOut[i] = w[i]! - Math.fround(rate * b);
+  }
+}
+
 /** The JavaScript implementation of the add-on's element-wise functions. */
 export const jsElementwise = {
   binary,
@@ -203,6 +233,7 @@ export const jsElementwise = {
   batchNorm,
   batchNormGrad,
   batchNormInference,
+  sgdStep,
 };
 
 /** What the element-wise kernels need: the add-on, or {@link jsElementwise}. */
