@@ -104,6 +104,46 @@ napi_value bctkit_conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// conv2dFused(x, filter, y, geometry, bias, activation, prelu, leakyAlpha) -> boolean: the forward
+// convolution with its bias (out_c values, or none when empty) and activation (0 linear, 1 relu,
+// 3 leaky relu, 4 prelu with `prelu` one slope per output channel or one in all) applied inside
+// oneDNN's kernel. False, with y untouched, when oneDNN is not there or declines: the caller then
+// runs conv2d and its own epilogue.
+napi_value bctkit_conv2d_fused(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value args[8];
+  CHECK(env, napi_get_cb_info(env, info, &argc, args, NULL, NULL));
+  floats x, w, y, bias, prelu;
+  geometry g;
+  int64_t activation;
+  double leaky_alpha;
+  if (argc < 8 || !get_floats(env, args[0], "x", &x) || !get_floats(env, args[1], "filter", &w) ||
+      !get_floats(env, args[2], "y", &y) || !get_geometry(env, args[3], &g) ||
+      !get_floats(env, args[4], "bias", &bias) || !get_int(env, args[5], "activation", &activation) ||
+      !get_floats(env, args[6], "prelu", &prelu))
+    return NULL;
+  if (napi_get_value_double(env, args[7], &leaky_alpha) != napi_ok) {
+    napi_throw_type_error(env, NULL, "leakyAlpha must be a number");
+    return NULL;
+  }
+  if (!check_length(env, &x, (size_t)g.image, "x") || !check_length(env, &w, (size_t)g.filter, "filter") ||
+      !check_length(env, &y, (size_t)g.output, "y"))
+    return NULL;
+  if (bias.length != 0 && !check_length(env, &bias, (size_t)g.out_c, "bias")) return NULL;
+  if (activation != FUSED_LINEAR && activation != FUSED_RELU && activation != FUSED_LEAKY_RELU &&
+      activation != FUSED_PRELU) {
+    napi_throw_range_error(env, NULL, "activation must be 0 (linear), 1 (relu), 3 (leaky relu) or 4 (prelu)");
+    return NULL;
+  }
+  if (activation == FUSED_PRELU && prelu.length != 1 && !check_length(env, &prelu, (size_t)g.out_c, "prelu"))
+    return NULL;
+  const int done = onednn_conv_forward_fused(&g, x.data, w.data, bias.length ? bias.data : NULL, (int)activation,
+                                             (float)leaky_alpha, prelu.data, prelu.length == 1, y.data);
+  napi_value result;
+  CHECK(env, napi_get_boolean(env, done != 0, &result));
+  return result;
+}
+
 // With stride 1 and no dilation, the input gradient is itself a forward convolution: of dy, by the
 // filter turned 180 degrees with in and out swapped, padded by kernel - 1 - padding. That product
 // has the forward pass's good shape (a long inner dimension) and needs no scatter.

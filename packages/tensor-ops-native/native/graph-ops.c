@@ -60,6 +60,59 @@ static inline float at(const float *v, int kind, size_t i, size_t c) {
   return kind == SCALAR ? v[0] : kind == CHANNEL ? v[c] : v[i];
 }
 
+// One row of the epilogue with per-channel operands `b` (bias, added when `biased`) and `p`
+// (slopes). Every case computes both sides and selects (no branch per value, see prelu in
+// elementwise.c), in a function of its own with non-aliasing pointers so the compiler vectorises.
+static inline void epilogue_row(float *restrict row, const float *restrict b, const float *restrict p, size_t width,
+                                int biased, int act, float leaky) {
+  if (biased)
+    for (size_t c = 0; c < width; c++) row[c] += b[c];
+  switch (act) {
+    case RELU:
+      for (size_t c = 0; c < width; c++) row[c] = row[c] < 0 ? 0.0f : row[c];
+      break;
+    case RELU6:
+      for (size_t c = 0; c < width; c++) {
+        const float v = row[c], low = v < 0 ? 0.0f : v;
+        row[c] = v > 6 ? 6.0f : low;
+      }
+      break;
+    case LEAKY_RELU:
+      for (size_t c = 0; c < width; c++) {
+        const float v = row[c], scaled = leaky * v;
+        row[c] = v < 0 ? scaled : v;
+      }
+      break;
+    case PRELU:
+      for (size_t c = 0; c < width; c++) {
+        const float v = row[c], scaled = p[c] * v;
+        row[c] = v < 0 ? scaled : v;
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+// The epilogue when the bias and slopes are each absent, one value or one per channel, and the
+// activation is linear, relu, relu6, leaky relu or prelu: scalars spread to one per channel, then
+// a vectorised pass. Returns 0 (nothing done) when out of memory for the spread copies.
+static int channel_epilogue(float *ys, int64_t rows, size_t width, const float *bias, int bias_kind, int act,
+                            const float *slopes, int slopes_kind, float leaky) {
+  float *spread = malloc(2 * width * sizeof(float));
+  if (spread == NULL) return 0;
+  float *b = spread, *p = spread + width;
+  for (size_t c = 0; c < width; c++) {
+    b[c] = bias_kind == SCALAR ? bias[0] : bias_kind == CHANNEL ? bias[c] : 0.0f;
+    p[c] = slopes_kind == SCALAR ? slopes[0] : slopes_kind == CHANNEL ? slopes[c] : 0.0f;
+  }
+  const int biased = bias_kind != NONE;
+#pragma omp parallel for schedule(static) if ((size_t)rows * width > PARALLEL_MIN_VALUES)
+  for (int64_t r = 0; r < rows; r++) epilogue_row(ys + (size_t)r * width, b, p, width, biased, act, leaky);
+  free(spread);
+  return 1;
+}
+
 // A signed integer argument (the layouts use -1 for "none").
 static int get_signed(napi_env env, napi_value value, const char *name, int64_t *out) {
   if (napi_get_value_int64(env, value, out) == napi_ok) return 1;
@@ -102,6 +155,9 @@ napi_value bctkit_bias_activation(napi_env env, napi_callback_info info) {
   const float *restrict bs = bias.data, *restrict ps = weights.data;
   const float slope = (float)alpha;
   const int64_t rows = (int64_t)(n / width);
+  if (bias_kind != VALUE && weights_kind != VALUE && act <= PRELU &&
+      channel_epilogue(ys, rows, width, bs, (int)bias_kind, (int)act, ps, (int)weights_kind, slope))
+    return NULL;
 #pragma omp parallel for schedule(static) if (n > PARALLEL_MIN_VALUES)
   for (int64_t r = 0; r < rows; r++) {
     for (size_t c = 0, i = (size_t)r * width; c < width; c++, i++) {

@@ -87,6 +87,7 @@ void *scratch_alloc(size_t bytes);
 // ---- Entry points, registered by module.c ----
 
 napi_value bctkit_conv2d(napi_env env, napi_callback_info info);
+napi_value bctkit_conv2d_fused(napi_env env, napi_callback_info info);
 napi_value bctkit_conv2d_backprop_input(napi_env env, napi_callback_info info);
 napi_value bctkit_conv2d_backprop_filter(napi_env env, napi_callback_info info);
 napi_value bctkit_matmul(napi_env env, napi_callback_info info);
@@ -115,6 +116,12 @@ napi_value bctkit_sgd_step(napi_env env, napi_callback_info info);
 // ---- oneDNN convolutions (onednn.c): 1 when oneDNN did the work, 0 to take the add-on's own path ----
 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y);
+// The forward convolution plus a bias per output channel (NULL: none) and an activation, inside
+// oneDNN's kernel: FUSED_LINEAR, FUSED_RELU, FUSED_LEAKY_RELU (slope leaky_alpha) or FUSED_PRELU
+// (slopes `prelu`, one per output channel, or one in all when prelu_shared).
+enum { FUSED_LINEAR = 0, FUSED_RELU = 1, FUSED_LEAKY_RELU = 3, FUSED_PRELU = 4 };
+int onednn_conv_forward_fused(const geometry *g, const float *x, const float *w, const float *bias, int activation,
+                              float leaky_alpha, const float *prelu, int prelu_shared, float *y);
 int onednn_conv_backward_data(const geometry *g, const float *dy, const float *w, float *dx);
 int onednn_conv_backward_weights(const geometry *g, const float *x, const float *dy, float *dw);
 // oneDNN's version ("2.6.3") when the add-on was built with it and it is not switched off, else NULL.

@@ -25,6 +25,7 @@ static napi_value onednn(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
       {"conv2d", NULL, bctkit_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dFused", NULL, bctkit_conv2d_fused, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropInput", NULL, bctkit_conv2d_backprop_input, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropFilter", NULL, bctkit_conv2d_backprop_filter, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, bctkit_matmul, NULL, NULL, NULL, napi_default, NULL},

@@ -120,10 +120,12 @@ typedef struct {
   void *data;
 } binding;
 
+#define MAX_BINDINGS 5
+
 static int execute(const_dnnl_primitive_desc_t pd, int count, const binding *bindings) {
   dnnl_primitive_t primitive = NULL;
-  dnnl_memory_t memories[4] = {NULL, NULL, NULL, NULL};
-  dnnl_exec_arg_t args[4];
+  dnnl_memory_t memories[MAX_BINDINGS] = {NULL};
+  dnnl_exec_arg_t args[MAX_BINDINGS];
   int ok = dnnl_primitive_create(&primitive, pd) == dnnl_success;
   for (int i = 0; ok && i < count; i++) {
     ok = dnnl_memory_create(&memories[i], bindings[i].md, engine, bindings[i].data) == dnnl_success;
@@ -169,18 +171,84 @@ static void enter(void) {
 
 static void leave(void) { omp_set_num_threads(saved_threads); }
 
-static int forward(const geometry *g, const float *x, const float *w, float *y) {
+// What a fused forward convolution adds to its product, inside oneDNN's kernel while the output is
+// still in cache: a bias per output channel, then an activation (see onednn_conv_forward).
+typedef struct {
+  const float *bias;   // out_c values, or NULL
+  int activation;      // FUSED_LINEAR, FUSED_RELU, FUSED_LEAKY_RELU or FUSED_PRELU
+  float leaky_alpha;   // FUSED_LEAKY_RELU's slope
+  const float *prelu;  // FUSED_PRELU's slopes: out_c values, or one when prelu_shared
+  int prelu_shared;
+} fusion;
+
+// The primitive attributes for `f`'s activation (NULL when it has none), or NULL with *failed set.
+static dnnl_primitive_attr_t fusion_attributes(const fusion *f, int *failed) {
+  *failed = 0;
+  if (f == NULL || f->activation == FUSED_LINEAR) return NULL;
+  dnnl_primitive_attr_t attr = NULL;
+  dnnl_post_ops_t ops = NULL;
+  int ok = dnnl_primitive_attr_create(&attr) == dnnl_success && dnnl_post_ops_create(&ops) == dnnl_success;
+  if (ok) {
+    if (f->activation == FUSED_RELU)
+      ok = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f) == dnnl_success;
+    else if (f->activation == FUSED_LEAKY_RELU)
+      ok = dnnl_post_ops_append_eltwise(ops, 1.0f, dnnl_eltwise_relu, f->leaky_alpha, 0.0f) == dnnl_success;
+    else
+      ok = dnnl_post_ops_append_prelu(ops, f->prelu_shared ? 0 : 1 << 1) == dnnl_success;  // bit 1: channels
+  }
+  if (ok) ok = dnnl_primitive_attr_set_post_ops(attr, ops) == dnnl_success;
+  if (ops != NULL) dnnl_post_ops_destroy(ops);
+  if (!ok) {
+    if (attr != NULL) dnnl_primitive_attr_destroy(attr);
+    *failed = 1;
+    return NULL;
+  }
+  return attr;
+}
+
+static int forward(const geometry *g, const float *x, const float *w, const fusion *f, float *y) {
   descriptors d;
   if (!describe(g, &d)) return 0;
-  dnnl_primitive_desc_t pd = forward_descriptor(&d);
+  const int has_bias = f != NULL && f->bias != NULL;
+  dnnl_memory_desc_t bias_md, prelu_md;
+  const dnnl_dims_t bias_dims = {g->out_c};
+  const dnnl_dims_t prelu_dims = {1, f != NULL && f->prelu_shared ? 1 : g->out_c, 1, 1};
+  if (has_bias && dnnl_memory_desc_init_by_tag(&bias_md, 1, bias_dims, dnnl_f32, dnnl_a) != dnnl_success) return 0;
+  if (f != NULL && f->activation == FUSED_PRELU &&
+      dnnl_memory_desc_init_by_tag(&prelu_md, 4, prelu_dims, dnnl_f32, dnnl_nhwc) != dnnl_success)
+    return 0;
+  int failed;
+  dnnl_primitive_attr_t attr = fusion_attributes(f, &failed);
+  if (failed) return 0;
+  dnnl_primitive_desc_t pd = NULL;
+  dnnl_convolution_desc_t op;
+  if (dnnl_dilated_convolution_forward_desc_init(&op, dnnl_forward_training, dnnl_convolution_direct, &d.image,
+                                                 &d.filter_any, has_bias ? &bias_md : NULL, &d.output, d.strides,
+                                                 d.dilations, d.pad_left, d.pad_right) != dnnl_success ||
+      dnnl_primitive_desc_create(&pd, &op, attr, engine, NULL) != dnnl_success)
+    pd = NULL;
+  if (attr != NULL) dnnl_primitive_attr_destroy(attr);
   if (pd == NULL) return 0;
+  // oneDNN 2.6 answers a prelu post-op with its reference kernel (ref:any), tens of times slower
+  // than the product alone: a fused convolution declines that, and the caller adds the
+  // activation itself.
+  const char *implementation = NULL;
+  if (f != NULL && (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation) != dnnl_success ||
+                    implementation == NULL || strncmp(implementation, "ref", 3) == 0)) {
+    dnnl_primitive_desc_destroy(pd);
+    return 0;
+  }
   void *filter = filter_as(&d, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), w);
   int ok = filter != NULL;
   if (ok) {
-    const binding bindings[3] = {{DNNL_ARG_SRC, &d.image, (void *)x},
-                                 {DNNL_ARG_WEIGHTS, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), filter},
-                                 {DNNL_ARG_DST, &d.output, y}};
-    ok = execute(pd, 3, bindings);
+    binding bindings[MAX_BINDINGS] = {{DNNL_ARG_SRC, &d.image, (void *)x},
+                                      {DNNL_ARG_WEIGHTS, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), filter},
+                                      {DNNL_ARG_DST, &d.output, y}};
+    int count = 3;
+    if (has_bias) bindings[count++] = (binding){DNNL_ARG_BIAS, &bias_md, (void *)f->bias};
+    if (f != NULL && f->activation == FUSED_PRELU)
+      bindings[count++] = (binding){DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_WEIGHTS, &prelu_md, (void *)f->prelu};
+    ok = execute(pd, count, bindings);
   }
   dnnl_primitive_desc_destroy(pd);
   return ok;
@@ -299,7 +367,17 @@ static int backward_weights(const geometry *g, const float *x, const float *dy, 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y) {
   if (!ready()) return 0;
   enter();
-  const int ok = forward(g, x, w, y);
+  const int ok = forward(g, x, w, NULL, y);
+  leave();
+  return ok;
+}
+
+int onednn_conv_forward_fused(const geometry *g, const float *x, const float *w, const float *bias, int activation,
+                              float leaky_alpha, const float *prelu, int prelu_shared, float *y) {
+  if (!ready()) return 0;
+  const fusion f = {bias, activation, leaky_alpha, prelu, prelu_shared};
+  enter();
+  const int ok = forward(g, x, w, &f, y);
   leave();
   return ok;
 }
@@ -332,6 +410,12 @@ const char *onednn_version(void) {
 
 int onednn_conv_forward(const geometry *g, const float *x, const float *w, float *y) {
   (void)g, (void)x, (void)w, (void)y;
+  return 0;
+}
+
+int onednn_conv_forward_fused(const geometry *g, const float *x, const float *w, const float *bias, int activation,
+                              float leaky_alpha, const float *prelu, int prelu_shared, float *y) {
+  (void)g, (void)x, (void)w, (void)bias, (void)activation, (void)leaky_alpha, (void)prelu, (void)prelu_shared, (void)y;
   return 0;
 }
 

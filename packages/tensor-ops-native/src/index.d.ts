@@ -45,6 +45,27 @@ export function conv2d(
   geometry: ConvGeometry,
 ): void;
 
+/**
+ * {@link conv2d} followed by a bias per output channel and an activation, both inside oneDNN's
+ * kernel: `bias` holds one value per output channel (empty: none); `activation` is 0 linear,
+ * 1 relu, 3 leaky relu (slope `leakyAlpha`) or 4 prelu (`prelu`: one slope per output channel, or
+ * one for all; a value `v <= 0` becomes `slope * v`).
+ * @returns true when done; false, `y` untouched, when oneDNN is not built in, switched off or
+ *   declines, and the caller runs {@link conv2d} and its own bias and activation.
+ * @throws as {@link conv2d}, and RangeError for an unknown activation or a bias or prelu array
+ *   of another length.
+ */
+export function conv2dFused(
+  x: Float32Array,
+  filter: Float32Array,
+  y: Float32Array,
+  geometry: ConvGeometry,
+  bias: Float32Array,
+  activation: number,
+  prelu: Float32Array,
+  leakyAlpha: number,
+): boolean;
+
 /** The input gradient of {@link conv2d}: writes every value of `dx`. Throws as {@link conv2d}. */
 export function conv2dBackpropInput(
   dy: Float32Array,

@@ -53,6 +53,10 @@ export function conv2d(x, filter, y, geometry) {
   required().conv2d(x, filter, y, geometry);
 }
 
+export function conv2dFused(x, filter, y, geometry, bias, activation, prelu, leakyAlpha) {
+  return required().conv2dFused(x, filter, y, geometry, bias, activation, prelu, leakyAlpha);
+}
+
 export function conv2dBackpropInput(dy, filter, dx, geometry) {
   required().conv2dBackpropInput(dy, filter, dx, geometry);
 }

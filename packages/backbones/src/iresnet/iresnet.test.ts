@@ -30,13 +30,61 @@ describe('IResNet against PyTorch', () => {
   });
 
   it('gives the same embeddings in evaluation mode', () => {
+    const input = images();
+    // The first evaluation folds each batch norm into the convolution before it and keeps the
+    // folded filters with the model; later ones make no tensors that outlive them.
+    tf.dispose(model.embed(input));
     expectNoTensorLeaks(() => {
-      const input = images();
       const output = model.embed(input);
       expect(output.shape).toEqual([3, 32]);
       expectAllClose(output.dataSync(), fixture.eval, tolerance);
-      tf.dispose([input, output]);
+      tf.dispose(output);
     });
+    // Under a gradient tape nothing is folded: the same embeddings from the layers as written.
+    const unfolded = tf.tidy(() => {
+      let kept: tf.Tensor | undefined;
+      tf.grad((x: tf.Tensor) => {
+        const y = model.apply(x as tf.Tensor4D, { training: false });
+        kept = tf.keep(tf.clone(y));
+        return tf.sum(y);
+      })(input);
+      return kept!;
+    });
+    expectAllClose(unfolded.dataSync(), fixture.eval, tolerance);
+    tf.dispose([input, unfolded]);
+  });
+
+  it('folds batch norms again after the weights change, and frees the folded filters on dispose', () => {
+    const before = tf.memory().numTensors;
+    const copy = createBackbone({
+      type: 'iresnet-18',
+      inputSize: 16,
+      widthMultiplier: 0.125,
+      seed: 5,
+    });
+    const input = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 6) as tf.Tensor4D;
+    const first = copy.embed(input);
+    // Change one batch norm's running statistics: a stale folded filter would ignore it.
+    const name = [...copy.tensors.keys()].find((key) => key.endsWith('bn2.running_var'))!;
+    const variable = copy.tensors.get(name)!;
+    tf.tidy(() => variable.assign(tf.mul(variable, 4)));
+    const second = copy.embed(input);
+    const expected = tf.tidy(() => {
+      let kept: tf.Tensor | undefined;
+      tf.grad((x: tf.Tensor) => {
+        const y = copy.apply(x as tf.Tensor4D, { training: false });
+        kept = tf.keep(tf.clone(y));
+        return tf.sum(y);
+      })(input);
+      return kept!;
+    });
+    expect(tf.tidy(() => tf.max(tf.abs(tf.sub(first, second))).dataSync()[0])).toBeGreaterThan(
+      1e-3,
+    );
+    expectAllClose(second.dataSync(), expected.dataSync(), { atol: 1e-5, rtol: 1e-4 });
+    tf.dispose([input, first, second, expected]);
+    copy.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('gives the same embeddings, gradients and running statistics in training mode', async () => {

@@ -10,7 +10,7 @@ import {
   planIResNet,
   type TensorSpec,
 } from './architecture.js';
-import { type BatchNormTensors, batchNorm } from './batch-norm.js';
+import { BATCH_NORM_EPSILON, type BatchNormTensors, batchNorm } from './batch-norm.js';
 
 let instanceCounter = 0;
 
@@ -61,6 +61,11 @@ export class IResNet implements Backbone {
   readonly trainableVariables: readonly tf.Variable[];
   readonly parameterCount: number;
   private disposed = false;
+  /** Convolutions with their batch norm folded in, by convolution name (see foldedConv). */
+  private readonly folded = new Map<
+    string,
+    { filter: tf.Tensor4D; bias: tf.Tensor1D; sources: readonly object[] }
+  >();
 
   /**
    * Builds and initialises the model (convolutions N(0, 0.1), BN weight 1 and bias 0, PReLU 0.25,
@@ -101,22 +106,49 @@ export class IResNet implements Backbone {
     this.checkInput(images);
     const training = options.training ?? false;
     const update = options.updateStatistics ?? true;
+    // Evaluation outside any gradient tape folds each batch norm that follows a convolution into
+    // it (see foldedConv); under a tape the layers run as written, so gradients reach every
+    // variable.
+    const fold = !training && tf.engine().state.gradientDepth === 0;
     return tf.tidy(() => {
       const norm = <T extends tf.Tensor>(input: T, prefix: string) =>
         batchNorm(input, this.batchNormTensors(prefix), training, update, prefix);
       const prelu = (input: tf.Tensor4D, prefix: string): tf.Tensor4D =>
         tf.prelu(input as tf.Tensor, this.tensor(`${prefix}.weight`) as tf.Tensor) as tf.Tensor4D;
+      // conv -> batch norm (-> PReLU), folded into one fused convolution when `fold`.
+      const convNorm = (
+        input: tf.Tensor4D,
+        plan: ConvPlan,
+        normPrefix: string,
+        preluPrefix?: string,
+      ): tf.Tensor4D => {
+        if (!fold) {
+          const normed = norm(this.conv(input, plan), normPrefix);
+          return preluPrefix === undefined ? normed : prelu(normed, preluPrefix);
+        }
+        const { filter, bias } = this.foldedConv(plan, normPrefix);
+        return tf.fused.conv2d({
+          x: input,
+          filter,
+          strides: plan.stride,
+          pad: plan.padding === 0 ? 'valid' : plan.padding,
+          bias,
+          ...(preluPrefix === undefined
+            ? {}
+            : {
+                activation: 'prelu' as const,
+                preluActivationWeights: this.tensor(`${preluPrefix}.weight`),
+              }),
+        });
+      };
 
-      let x = this.conv(images, this.plan.stem);
-      x = prelu(norm(x, 'bn1'), 'prelu');
+      let x = convNorm(images, this.plan.stem, 'bn1', 'prelu');
       for (const block of this.plan.blocks) {
         let residual = norm(x, `${block.prefix}.bn1`);
-        residual = this.conv(residual, block.conv1);
-        residual = prelu(norm(residual, `${block.prefix}.bn2`), `${block.prefix}.prelu`);
-        residual = this.conv(residual, block.conv2);
-        residual = norm(residual, `${block.prefix}.bn3`);
+        residual = convNorm(residual, block.conv1, `${block.prefix}.bn2`, `${block.prefix}.prelu`);
+        residual = convNorm(residual, block.conv2, `${block.prefix}.bn3`);
         const shortcut = block.downsample
-          ? norm(this.conv(x, block.downsample), `${block.prefix}.downsample.1`)
+          ? convNorm(x, block.downsample, `${block.prefix}.downsample.1`)
           : x;
         x = tf.add(residual, shortcut);
       }
@@ -139,6 +171,43 @@ export class IResNet implements Backbone {
     if (this.disposed) return;
     this.disposed = true;
     for (const variable of this.tensors.values()) variable.dispose();
+    for (const folded of this.folded.values()) tf.dispose([folded.filter, folded.bias]);
+    this.folded.clear();
+  }
+
+  /**
+   * The filter and bias of `plan`'s convolution with the evaluation-mode batch norm `normPrefix`
+   * after it folded in: with `s = weight / sqrt(running_var + eps)` per output channel,
+   * `filter = conv * s` and `bias = bias_bn - running_mean * s`, so one convolution with a bias
+   * gives the two layers' output (to float rounding: tested against the unfolded layers).
+   * Kept until one of the five source tensors changes (an assignment gives a variable new data),
+   * so repeated evaluation pays for it once; the copies take as much memory as the filters.
+   */
+  private foldedConv(
+    plan: ConvPlan,
+    normPrefix: string,
+  ): { filter: tf.Tensor4D; bias: tf.Tensor1D } {
+    const layer = this.batchNormTensors(normPrefix);
+    const sources = [
+      this.tensor(plan.name),
+      layer.weight,
+      layer.bias,
+      layer.runningMean,
+      layer.runningVar,
+    ].map((variable) => variable.dataId);
+    const cached = this.folded.get(plan.name);
+    if (cached !== undefined && cached.sources.every((id, at) => id === sources[at])) return cached;
+    if (cached !== undefined) tf.dispose([cached.filter, cached.bias]);
+    const made = tf.tidy(() => {
+      const scale = tf.div(layer.weight, tf.sqrt(tf.add(layer.runningVar, BATCH_NORM_EPSILON)));
+      return {
+        filter: tf.keep(tf.mul(this.tensor(plan.name), scale) as tf.Tensor4D),
+        bias: tf.keep(tf.sub(layer.bias, tf.mul(layer.runningMean, scale)) as tf.Tensor1D),
+      };
+    });
+    const entry = { ...made, sources };
+    this.folded.set(plan.name, entry);
+    return entry;
   }
 
   private tensor(name: string): tf.Variable {

@@ -271,17 +271,28 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     ['elu', 'per-channel bias'],
     ['relu6', 'per-channel bias'],
     ['sigmoid', 'per-channel bias'],
+    ['prelu', 'per-channel bias, one weight, 32 channels'],
+    ['prelu', 'per-channel bias and weights, 32 channels'],
+    ['relu', 'per-value bias'],
+    ['leakyrelu', 'scalar bias, 32 channels'],
   ] as const)('fused conv2d with %s and %s', (activation, biasKind) => {
-    const x = tf.randomNormal([2, 6, 6, 3], 0, 2, 'float32', 1) as tf.Tensor4D;
-    const filter = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
-    const bias =
-      biasKind === 'no bias'
-        ? undefined
-        : biasKind === 'scalar bias'
-          ? tf.scalar(0.3)
-          : tf.randomNormal([4], 0, 1, 'float32', 3);
+    // Wide cases take oneDNN's blocked kernels with the bias and activation inside them.
+    const [inC, outC, side] = biasKind.endsWith('32 channels') ? [16, 32, 9] : [3, 4, 6];
+    const x = tf.randomNormal([2, side, side, inC], 0, 2, 'float32', 1) as tf.Tensor4D;
+    const filter = tf.randomNormal([3, 3, inC, outC], 0, 1, 'float32', 2) as tf.Tensor4D;
+    const bias = biasKind.startsWith('no bias')
+      ? undefined
+      : biasKind.startsWith('scalar bias')
+        ? tf.scalar(0.3)
+        : biasKind.startsWith('per-value bias')
+          ? tf.randomNormal([2, side, side, outC], 0, 1, 'float32', 3)
+          : tf.randomNormal([outC], 0, 1, 'float32', 3);
     const weights =
-      activation === 'prelu' ? tf.randomUniform([4], 0, 0.5, 'float32', 4) : undefined;
+      activation !== 'prelu'
+        ? undefined
+        : biasKind.includes('one weight')
+          ? tf.scalar(0.2)
+          : tf.randomUniform([outC], 0, 0.5, 'float32', 4);
     const { js, native } = bothWays(() =>
       tf.fused.conv2d({
         x,
@@ -363,6 +374,41 @@ describe.skipIf(!available)('native kernels give tfjs own results', () => {
     );
     close(native, js, `${activation}, ${biasKind}`);
     tf.dispose([x, filter, js, native, ...(bias ? [bias] : []), ...(weights ? [weights] : [])]);
+  });
+
+  it('conv2dFused applies bias and activation inside oneDNN, or declines and leaves y alone', () => {
+    const native = nativeAddOn().module!;
+    // 1 image of 2 x 2 x 1, a 1x1 filter [2, -1] to two channels: y = x * 2 and x * -1.
+    const geometry = Int32Array.from([1, 2, 2, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 0, 0]);
+    const x = Float32Array.from([1, -2, 3, -4]);
+    const filter = Float32Array.from([2, -1]);
+    const bias = Float32Array.from([0.5, 0]);
+    const slopes = Float32Array.from([0.25, 0.5]);
+    const y = new Float32Array(8).fill(7);
+    const done = onPath('im2col', () =>
+      native.conv2dFused(x, filter, y, geometry, bias, 4, slopes, 0),
+    );
+    expect(done).toBe(false);
+    expect([...y]).toEqual(new Array(8).fill(7));
+    if (onednn === undefined) return;
+    // PReLU inside the kernel where oneDNN has a fast kernel for it (2.6 has not: it declines).
+    if (native.conv2dFused(x, filter, y, geometry, bias, 4, slopes, 0)) {
+      // channel 0: 2x + 0.5 -> 2.5, -3.5 * 0.25, 6.5, -7.5 * 0.25; channel 1: -x, slope 0.5
+      expect([...y]).toEqual([2.5, -0.5, -0.875, 2, 6.5, -1.5, -1.875, 4]);
+    } else {
+      expect([...y]).toEqual(new Array(8).fill(7));
+    }
+    // Leaky ReLU with slope 0.25 on both channels, inside the kernel.
+    expect(native.conv2dFused(x, filter, y, geometry, bias, 3, new Float32Array(0), 0.25)).toBe(
+      true,
+    );
+    expect([...y]).toEqual([2.5, -0.25, -0.875, 2, 6.5, -0.75, -1.875, 4]);
+    expect(() => native.conv2dFused(x, filter, y, geometry, bias, 2, slopes, 0)).toThrow(
+      'activation must be 0 (linear), 1 (relu), 3 (leaky relu) or 4 (prelu)',
+    );
+    expect(() =>
+      native.conv2dFused(x, filter, y, geometry, new Float32Array(3), 1, slopes, 0),
+    ).toThrow('bias has 3 values, expected 2');
   });
 
   it('relu and abs over many values, with NaN, infinities and signed zeros', () => {

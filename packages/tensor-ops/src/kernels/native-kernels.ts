@@ -166,6 +166,59 @@ function fusedEpilogue(
     );
 }
 
+/** A fused convolution's bias and activation in the form oneDNN applies inside its kernel. */
+interface InKernelFusion {
+  /** One value per output channel, or empty. */
+  readonly bias: Float32Array;
+  /** 0 linear, 1 relu, 3 leaky relu, 4 prelu (the add-on's codes). */
+  readonly activation: number;
+  /** PReLU slopes: one per output channel, or one for all; empty otherwise. */
+  readonly prelu: Float32Array;
+  readonly leakyAlpha: number;
+}
+
+/**
+ * The bias and activation of a fused convolution as oneDNN can apply them in its kernel (a bias
+ * of one value or one per channel; linear, relu, leaky relu, or a prelu of one slope or one per
+ * channel), else undefined (the product then gets the separate epilogue).
+ */
+function inKernelFusion(
+  backend: CpuBackendLike,
+  inputs: object,
+  attrs: { activation?: string; leakyreluAlpha?: number },
+): (shape: readonly number[]) => InKernelFusion | undefined {
+  const { bias, preluActivationWeights: weights } = inputs as Record<
+    string,
+    TensorInfo | undefined
+  >;
+  return (shape) => {
+    const channels = shape[shape.length - 1]!;
+    let biasValues: Float32Array = NONE;
+    if (bias !== undefined) {
+      const values = floatValues(backend, bias);
+      const kind = broadcastKind(bias, shape);
+      if (values === undefined || kind === undefined || kind === 2) return undefined;
+      biasValues = kind === 0 ? new Float32Array(channels).fill(values[0]!) : values;
+    }
+    const activation = attrs.activation ?? 'linear';
+    const code = { linear: 0, relu: 1, leakyrelu: 3, prelu: 4 }[activation];
+    if (code === undefined) return undefined;
+    let prelu: Float32Array = NONE;
+    if (activation === 'prelu') {
+      const values = floatValues(backend, weights);
+      const kind = weights === undefined ? undefined : broadcastKind(weights, shape);
+      if (values === undefined || kind === undefined || kind === 2) return undefined;
+      prelu = values;
+    }
+    return {
+      bias: biasValues,
+      activation: code,
+      prelu,
+      leakyAlpha: attrs.leakyreluAlpha ?? 0.2,
+    };
+  };
+}
+
 type Conv4 = [number, number, number, number];
 
 /**
@@ -193,13 +246,18 @@ function convolution(
   return shape === undefined ? undefined : { info, shape };
 }
 
-/** A forward convolution (plain or fused) through the add-on, or undefined to fall back. */
+/**
+ * A forward convolution (plain or fused) through the add-on, or undefined to fall back. A fused
+ * one has its bias and activation applied inside oneDNN's kernel when `fusionFor` gives them and
+ * oneDNN takes them, else by the separate epilogue pass.
+ */
 function nativeConv(
   native: NativeModule,
   backend: CpuBackendLike,
   inputs: { x: TensorInfo; filter: TensorInfo },
   attrs: Conv2DAttrs,
   epilogueFor?: (shape: number[]) => Epilogue | undefined,
+  fusionFor?: (shape: readonly number[]) => InKernelFusion | undefined,
 ): TensorInfo | undefined {
   const x = floatValues(backend, inputs.x);
   const filter = floatValues(backend, inputs.filter);
@@ -207,11 +265,37 @@ function nativeConv(
   const conv = convolution(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations);
   if (conv === undefined) return undefined;
   const { info, shape } = conv;
-  const epilogue = epilogueFor?.(info.outShape);
-  if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = takeFloats(util.sizeFromShape(info.outShape));
-  native.conv2d(x, filter, y, shape);
-  epilogue?.(y);
+  const fusion = fusionFor?.(info.outShape);
+  let done = false;
+  if (fusion !== undefined) {
+    const { bias, activation, prelu, leakyAlpha } = fusion;
+    done = native.conv2dFused(x, filter, y, shape, bias, activation, prelu, leakyAlpha);
+    // oneDNN declines a prelu inside its fast kernels: the bias goes in, the prelu after.
+    if (
+      !done &&
+      activation === ACTIVATIONS.prelu &&
+      native.conv2dFused(x, filter, y, shape, bias, 0, NONE, 0)
+    ) {
+      native.biasActivation(
+        y,
+        NONE,
+        -1,
+        activation,
+        prelu,
+        prelu.length === 1 ? 0 : 1,
+        0,
+        info.outChannels,
+      );
+      done = true;
+    }
+  }
+  if (!done) {
+    const epilogue = epilogueFor?.(info.outShape);
+    if (epilogueFor !== undefined && epilogue === undefined) return undefined;
+    native.conv2d(x, filter, y, shape);
+    epilogue?.(y);
+  }
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
@@ -361,6 +445,7 @@ export const NATIVE_KERNELS: Record<
         { x: x!, filter: filter! },
         fused,
         fusedEpilogue(native, backend, inputs, fused),
+        inKernelFusion(backend, inputs, fused),
       );
     }),
   Conv2DBackpropInput: (native, fallback) =>
