@@ -57,6 +57,7 @@ describe('@bctkit/tensor-ops public API', () => {
         'conv2dBackpropFilterNhwc',
         'cpuKernelStatus',
         'batchNormTraining',
+        'sgdStep',
         'writeFileAtomic',
         'writeNpy',
         'useBackend',
