@@ -1,9 +1,11 @@
-// Convolutions on oneDNN (Debian's libdnnl-dev), when the add-on was built with it: forward,
-// backward to the input and backward to the filter, on tfjs's own NHWC arrays.
+// Convolutions on oneDNN (Debian's libdnnl-dev), when the add-on was built with it: forward
+// (plain, or with a bias and activation inside the kernel), backward to the input and backward to
+// the filter, on tfjs's own NHWC arrays.
 //
 // oneDNN's fastest kernels on AVX-512 want the filter in a blocked layout of their choosing, so
 // each call reorders tfjs's [kh, kw, in, out] filter into that layout (a few megabytes, well
-// under a millisecond) and, for the filter gradient, back. Images and outputs stay NHWC: no copy.
+// under a millisecond) and, for the filter gradient, back. Images and outputs stay NHWC: no copy,
+// except for the filter gradients of large strided layers (see backward_weights_blocked).
 // Measured on 2 EPYC cores (iResNet's 3x3, 64 channels, 56x56, batch 32): about 150 GFLOP/s
 // forward and backward against about 65 for im2col + OpenBLAS sgemm.
 //
@@ -172,7 +174,7 @@ static void enter(void) {
 static void leave(void) { omp_set_num_threads(saved_threads); }
 
 // What a fused forward convolution adds to its product, inside oneDNN's kernel while the output is
-// still in cache: a bias per output channel, then an activation (see onednn_conv_forward).
+// still in cache: a bias per output channel, then an activation (see onednn_conv_forward_fused).
 typedef struct {
   const float *bias;   // out_c values, or NULL
   int activation;      // FUSED_LINEAR, FUSED_RELU, FUSED_LEAKY_RELU or FUSED_PRELU

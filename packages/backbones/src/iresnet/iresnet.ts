@@ -196,7 +196,7 @@ export class IResNet implements Backbone {
       layer.runningVar,
     ].map((variable) => variable.dataId);
     const cached = this.folded.get(plan.name);
-    if (cached !== undefined && cached.sources.every((id, at) => id === sources[at])) return cached;
+    if (cached?.sources.every((id, at) => id === sources[at])) return cached;
     if (cached !== undefined) tf.dispose([cached.filter, cached.bias]);
     const made = tf.tidy(() => {
       const scale = tf.div(layer.weight, tf.sqrt(tf.add(layer.runningVar, BATCH_NORM_EPSILON)));
