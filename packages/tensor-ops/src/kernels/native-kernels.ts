@@ -265,6 +265,8 @@ function nativeConv(
   const conv = convolution(inputs.x.shape, inputs.filter.shape, attrs, attrs.dilations);
   if (conv === undefined) return undefined;
   const { info, shape } = conv;
+  const epilogue = epilogueFor?.(info.outShape);
+  if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = takeFloats(util.sizeFromShape(info.outShape));
   const fusion = fusionFor?.(info.outShape);
   let done = false;
@@ -291,8 +293,6 @@ function nativeConv(
     }
   }
   if (!done) {
-    const epilogue = epilogueFor?.(info.outShape);
-    if (epilogueFor !== undefined && epilogue === undefined) return undefined;
     native.conv2d(x, filter, y, shape);
     epilogue?.(y);
   }
