@@ -24,18 +24,25 @@ wrong: {
 }
 }
 
-int get_geometry(napi_env env, napi_value value, geometry *g) {
+int get_int32s(napi_env env, napi_value value, const int32_t **data, size_t *length) {
   bool is_typed = false;
   napi_is_typedarray(env, value, &is_typed);
   napi_typedarray_type type;
+  void *values = NULL;
+  if (!is_typed || napi_get_typedarray_info(env, value, &type, length, &values, NULL, NULL) != napi_ok ||
+      type != napi_int32_array)
+    return 0;
+  *data = (const int32_t *)values;
+  return 1;
+}
+
+int get_geometry(napi_env env, napi_value value, geometry *g) {
+  const int32_t *v = NULL;
   size_t length = 0;
-  void *data = NULL;
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_int32_array || length != 15) {
+  if (!get_int32s(env, value, &v, &length) || length != 15) {
     napi_throw_type_error(env, NULL, "geometry must be an Int32Array of 15 values");
     return 0;
   }
-  const int32_t *v = (const int32_t *)data;
   for (int i = 0; i < 15; i++) {
     if (v[i] < 0 || (i < 13 && v[i] == 0)) {
       napi_throw_range_error(env, NULL, "geometry values must be positive (paddings non-negative)");

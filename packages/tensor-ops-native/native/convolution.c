@@ -107,8 +107,9 @@ napi_value bctkit_conv2d(napi_env env, napi_callback_info info) {
 // conv2dFused(x, filter, y, geometry, bias, activation, prelu, leakyAlpha) -> boolean: the forward
 // convolution with its bias (out_c values, or none when empty) and activation (0 linear, 1 relu,
 // 3 leaky relu, 4 prelu with `prelu` one slope per output channel or one in all) applied inside
-// oneDNN's kernel. False, with y untouched, when oneDNN is not there or declines: the caller then
-// runs conv2d and its own epilogue.
+// oneDNN's kernel (a prelu in one pass after it where oneDNN has no fast kernel for it). False,
+// with y untouched, when oneDNN is not there or declines: the caller then runs conv2d and its own
+// epilogue.
 napi_value bctkit_conv2d_fused(napi_env env, napi_callback_info info) {
   size_t argc = 8;
   napi_value args[8];

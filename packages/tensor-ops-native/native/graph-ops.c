@@ -94,10 +94,7 @@ static inline void epilogue_row(float *restrict row, const float *restrict b, co
   }
 }
 
-// The epilogue when the bias and slopes are each absent, one value or one per channel, and the
-// activation is linear, relu, relu6, leaky relu or prelu: scalars spread to one per channel, then
-// a vectorised pass. Returns 0 (nothing done) when out of memory for the spread copies.
-static int channel_epilogue(float *ys, int64_t rows, size_t width, const float *bias, int bias_kind, int act,
+int channel_epilogue(float *ys, int64_t rows, size_t width, const float *bias, int bias_kind, int act,
                             const float *slopes, int slopes_kind, float leaky) {
   float *spread = malloc(2 * width * sizeof(float));
   if (spread == NULL) return 0;

@@ -67,6 +67,9 @@ enum extent { IMAGE, FILTER, OUTPUT };
 
 // A Float32Array argument named `name` (for the message).
 int get_floats(napi_env env, napi_value value, const char *name, floats *out);
+// An Int32Array argument's values and length; 0, without throwing, when it is not one (the
+// caller says what it expected).
+int get_int32s(napi_env env, napi_value value, const int32_t **data, size_t *length);
 // A convolution geometry (Int32Array of 15 values), its derived sizes checked for overflow.
 int get_geometry(napi_env env, napi_value value, geometry *g);
 // That `f` holds exactly `want` values.
@@ -104,6 +107,12 @@ napi_value bctkit_batch_norm_inference(napi_env env, napi_callback_info info);
 napi_value bctkit_depthwise_conv2d(napi_env env, napi_callback_info info);
 napi_value bctkit_bias_activation(napi_env env, napi_callback_info info);
 napi_value bctkit_unary(napi_env env, napi_callback_info info);
+// In place over `rows` rows of `width` channels: y = activation(y + bias) when the bias and slopes
+// are each absent (kind -1), one value (0) or one per channel (1), and the activation is linear
+// (0), relu (1), relu6 (2), leaky relu (3, slope `leaky`) or prelu (4): scalars spread to one per
+// channel, then one vectorised pass. Returns 0 (nothing done) when out of memory for the spread.
+int channel_epilogue(float *ys, int64_t rows, size_t width, const float *bias, int bias_kind, int act,
+                     const float *slopes, int slopes_kind, float leaky);
 
 // ---- Layout changes (layout.c) ----
 

@@ -10,19 +10,14 @@
 
 // Reads an Int32Array argument of at most MAX_AXES non-negative values.
 static int get_axes(napi_env env, napi_value value, const char *name, int64_t *out, size_t *count) {
-  bool is_typed = false;
-  napi_is_typedarray(env, value, &is_typed);
-  napi_typedarray_type type;
+  const int32_t *values = NULL;
   size_t length = 0;
-  void *data = NULL;
-  if (!is_typed || napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok ||
-      type != napi_int32_array || length > MAX_AXES) {
+  if (!get_int32s(env, value, &values, &length) || length > MAX_AXES) {
     char message[96];
     snprintf(message, sizeof message, "%s must be an Int32Array of at most %d values", name, MAX_AXES);
     napi_throw_type_error(env, NULL, message);
     return 0;
   }
-  const int32_t *values = (const int32_t *)data;
   for (size_t i = 0; i < length; i++) {
     if (values[i] < 0) {
       char message[96];

@@ -231,9 +231,8 @@ static int forward(const geometry *g, const float *x, const float *w, const fusi
     pd = NULL;
   if (attr != NULL) dnnl_primitive_attr_destroy(attr);
   if (pd == NULL) return 0;
-  // oneDNN 2.6 answers a prelu post-op with its reference kernel (ref:any), tens of times slower
-  // than the product alone: a fused convolution declines that, and the caller adds the
-  // activation itself.
+  // A fused convolution declines oneDNN's reference kernel (ref:any), tens of times slower than
+  // the product alone: oneDNN 2.6 picks it for a prelu post-op (see onednn_conv_forward_fused).
   const char *implementation = NULL;
   if (f != NULL && (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &implementation) != dnnl_success ||
                     implementation == NULL || strncmp(implementation, "ref", 3) == 0)) {
@@ -282,6 +281,42 @@ static int backward_data(const geometry *g, const float *dy, const float *w, flo
   return ok;
 }
 
+// The filter-gradient primitive for `d`'s layouts in *pd, with the forward one it was created from
+// in *hint (kept until pd is destroyed). 0 when oneDNN refuses them.
+static int backward_weights_descriptor(const descriptors *d, dnnl_primitive_desc_t *pd, dnnl_primitive_desc_t *hint) {
+  *pd = NULL;
+  *hint = forward_descriptor(d);
+  if (*hint == NULL) return 0;
+  dnnl_convolution_desc_t op;
+  if (dnnl_dilated_convolution_backward_weights_desc_init(&op, dnnl_convolution_direct, &d->image, &d->filter_any,
+                                                          NULL, &d->output, d->strides, d->dilations, d->pad_left,
+                                                          d->pad_right) == dnnl_success &&
+      dnnl_primitive_desc_create(pd, &op, NULL, engine, *hint) == dnnl_success)
+    return 1;
+  *pd = NULL;
+  dnnl_primitive_desc_destroy(*hint);
+  *hint = NULL;
+  return 0;
+}
+
+// Runs the filter-gradient primitive `pd` on the image and output gradient given with their
+// layouts, into tfjs's [kh, kw, in, out] `dw` (through the scratch buffer when oneDNN writes the
+// filter in a blocked layout).
+static int run_backward_weights(const_dnnl_primitive_desc_t pd, const descriptors *d, const dnnl_memory_desc_t *image_md,
+                                const void *image, const dnnl_memory_desc_t *gradient_md, const void *gradient,
+                                float *dw) {
+  const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
+  const int plain = dnnl_memory_desc_equal(chosen, &d->filter_plain);
+  void *target = plain ? (void *)dw : scratch_of(dnnl_memory_desc_get_size(chosen));
+  if (target == NULL) return 0;
+  const binding bindings[3] = {{DNNL_ARG_SRC, image_md, (void *)image},
+                               {DNNL_ARG_DIFF_DST, gradient_md, (void *)gradient},
+                               {DNNL_ARG_DIFF_WEIGHTS, chosen, target}};
+  int ok = execute(pd, 3, bindings);
+  if (ok && !plain) ok = reorder(chosen, target, &d->filter_plain, dw);
+  return ok;
+}
+
 // The filter gradient of a strided convolution with the image and output gradient first copied
 // into the layouts oneDNN chooses (blocks of 16 channels). Its kernels on tfjs's NHWC arrays ran
 // strided layers at 104 - 150 GFLOP/s, on the blocked copies at 187 - 196 (2 EPYC cores; the
@@ -294,42 +329,23 @@ static int backward_data(const geometry *g, const float *dy, const float *w, flo
 #define BLOCKED_MIN_PIXELS (48 * 48)
 static int backward_weights_blocked(const descriptors *nhwc, const float *x, const float *dy, float *dw) {
   descriptors d = *nhwc;
-  const dnnl_dims_t *image_dims = &nhwc->image.dims, *output_dims = &nhwc->output.dims;
-  if (dnnl_memory_desc_init_by_tag(&d.image, 4, *image_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
-      dnnl_memory_desc_init_by_tag(&d.output, 4, *output_dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success)
+  if (dnnl_memory_desc_init_by_tag(&d.image, 4, nhwc->image.dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success ||
+      dnnl_memory_desc_init_by_tag(&d.output, 4, nhwc->output.dims, dnnl_f32, dnnl_format_tag_any) != dnnl_success)
     return -1;
-  dnnl_primitive_desc_t hint = forward_descriptor(&d);
-  if (hint == NULL) return -1;
-  dnnl_convolution_desc_t op;
-  dnnl_primitive_desc_t pd = NULL;
-  int ok = dnnl_dilated_convolution_backward_weights_desc_init(&op, dnnl_convolution_direct, &d.image, &d.filter_any,
-                                                               NULL, &d.output, d.strides, d.dilations, d.pad_left,
-                                                               d.pad_right) == dnnl_success &&
-           dnnl_primitive_desc_create(&pd, &op, NULL, engine, hint) == dnnl_success;
+  dnnl_primitive_desc_t pd, hint;
+  if (!backward_weights_descriptor(&d, &pd, &hint)) return -1;
   int result = -1;
-  if (ok) {
-    const dnnl_memory_desc_t *image_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *gradient_md = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
-    const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
-    // Only worth it when oneDNN wants both copies blocked; then every step below must succeed.
-    if (!dnnl_memory_desc_equal(image_md, &nhwc->image) && !dnnl_memory_desc_equal(gradient_md, &nhwc->output)) {
-      void *image = kept_of(&blocked_image, dnnl_memory_desc_get_size(image_md));
-      void *gradient = kept_of(&blocked_gradient, dnnl_memory_desc_get_size(gradient_md));
-      const int plain = dnnl_memory_desc_equal(chosen, &nhwc->filter_plain);
-      void *target = plain ? (void *)dw : scratch_of(dnnl_memory_desc_get_size(chosen));
-      result = image != NULL && gradient != NULL && target != NULL &&
-               reorder(&nhwc->image, (void *)x, image_md, image) &&
-               reorder(&nhwc->output, (void *)dy, gradient_md, gradient);
-      if (result) {
-        const binding bindings[3] = {{DNNL_ARG_SRC, image_md, image},
-                                     {DNNL_ARG_DIFF_DST, gradient_md, gradient},
-                                     {DNNL_ARG_DIFF_WEIGHTS, chosen, target}};
-        result = execute(pd, 3, bindings);
-      }
-      if (result && !plain) result = reorder(chosen, target, &nhwc->filter_plain, dw);
-    }
+  const dnnl_memory_desc_t *image_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+  const dnnl_memory_desc_t *gradient_md = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_dst_md, 0);
+  // Only worth it when oneDNN wants both copies blocked; then every step below must succeed.
+  if (!dnnl_memory_desc_equal(image_md, &nhwc->image) && !dnnl_memory_desc_equal(gradient_md, &nhwc->output)) {
+    void *image = kept_of(&blocked_image, dnnl_memory_desc_get_size(image_md));
+    void *gradient = kept_of(&blocked_gradient, dnnl_memory_desc_get_size(gradient_md));
+    result = image != NULL && gradient != NULL && reorder(&nhwc->image, (void *)x, image_md, image) &&
+             reorder(&nhwc->output, (void *)dy, gradient_md, gradient) &&
+             run_backward_weights(pd, nhwc, image_md, image, gradient_md, gradient, dw);
   }
-  if (pd != NULL) dnnl_primitive_desc_destroy(pd);
+  dnnl_primitive_desc_destroy(pd);
   dnnl_primitive_desc_destroy(hint);
   return result;
 }
@@ -341,27 +357,10 @@ static int backward_weights(const geometry *g, const float *x, const float *dy, 
     const int blocked = backward_weights_blocked(&d, x, dy, dw);
     if (blocked >= 0) return blocked;
   }
-  dnnl_primitive_desc_t hint = forward_descriptor(&d);
-  if (hint == NULL) return 0;
-  dnnl_convolution_desc_t op;
-  dnnl_primitive_desc_t pd = NULL;
-  int ok = dnnl_dilated_convolution_backward_weights_desc_init(&op, dnnl_convolution_direct, &d.image, &d.filter_any,
-                                                               NULL, &d.output, d.strides, d.dilations, d.pad_left,
-                                                               d.pad_right) == dnnl_success &&
-           dnnl_primitive_desc_create(&pd, &op, NULL, engine, hint) == dnnl_success;
-  if (ok) {
-    const dnnl_memory_desc_t *chosen = dnnl_primitive_desc_query_md(pd, dnnl_query_diff_weights_md, 0);
-    const int plain = dnnl_memory_desc_equal(chosen, &d.filter_plain);
-    void *target = plain ? (void *)dw : scratch_of(dnnl_memory_desc_get_size(chosen));
-    ok = target != NULL;
-    if (ok) {
-      const binding bindings[3] = {
-          {DNNL_ARG_SRC, &d.image, (void *)x}, {DNNL_ARG_DIFF_DST, &d.output, (void *)dy}, {DNNL_ARG_DIFF_WEIGHTS, chosen, target}};
-      ok = execute(pd, 3, bindings);
-    }
-    if (ok && !plain) ok = reorder(chosen, target, &d.filter_plain, dw);
-  }
-  if (pd != NULL) dnnl_primitive_desc_destroy(pd);
+  dnnl_primitive_desc_t pd, hint;
+  if (!backward_weights_descriptor(&d, &pd, &hint)) return 0;
+  const int ok = run_backward_weights(pd, &d, &d.image, x, &d.output, dy, dw);
+  dnnl_primitive_desc_destroy(pd);
   dnnl_primitive_desc_destroy(hint);
   return ok;
 }
@@ -374,13 +373,29 @@ int onednn_conv_forward(const geometry *g, const float *x, const float *w, float
   return ok;
 }
 
+// Set once a prelu post-op was declined (reference kernel) where the same convolution with its
+// bias alone was not: oneDNN has no fast prelu post-op, so later calls do not ask again.
+static int prelu_post_op_slow;
+
 int onednn_conv_forward_fused(const geometry *g, const float *x, const float *w, const float *bias, int activation,
                               float leaky_alpha, const float *prelu, int prelu_shared, float *y) {
   if (!ready()) return 0;
-  const fusion f = {bias, activation, leaky_alpha, prelu, prelu_shared};
+  fusion f = {bias, activation, leaky_alpha, prelu, prelu_shared};
   enter();
-  const int ok = forward(g, x, w, &f, y);
-  leave();
+  int ok = activation != FUSED_PRELU || !prelu_post_op_slow ? forward(g, x, w, &f, y) : 0;
+  int prelu_after = 0;
+  if (!ok && activation == FUSED_PRELU) {
+    // oneDNN 2.6 has a prelu post-op only on its reference kernel, which forward() declines: the
+    // bias goes inside the kernel and the prelu follows in one pass. When that works, the prelu
+    // was the reason, and later calls skip asking for it.
+    f.activation = FUSED_LINEAR;
+    ok = prelu_after = forward(g, x, w, &f, y);
+    if (ok) prelu_post_op_slow = 1;
+  }
+  leave();  // the pass below on the element-wise kernels' threads, as every epilogue
+  if (prelu_after)
+    ok = channel_epilogue(y, g->output / g->out_c, (size_t)g->out_c, NULL, -1, FUSED_PRELU, prelu, prelu_shared ? 0 : 1,
+                          0.0f);
   return ok;
 }
 

@@ -49,7 +49,8 @@ export function conv2d(
  * {@link conv2d} followed by a bias per output channel and an activation, both inside oneDNN's
  * kernel: `bias` holds one value per output channel (empty: none); `activation` is 0 linear,
  * 1 relu, 3 leaky relu (slope `leakyAlpha`) or 4 prelu (`prelu`: one slope per output channel, or
- * one for all; a value `v <= 0` becomes `slope * v`).
+ * one for all). oneDNN 2.6 has no fast kernel with a prelu: the bias goes inside and the prelu
+ * (`v < 0` becomes `slope * v`) follows in one pass.
  * @returns true when done; false, `y` untouched, when oneDNN is not built in, switched off or
  *   declines, and the caller runs {@link conv2d} and its own bias and activation.
  * @throws as {@link conv2d}, and RangeError for an unknown activation or a bias or prelu array

@@ -1,6 +1,7 @@
 import { expectAllClose, expectNoTensorLeaks } from '@bctkit/test-utils';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backbone } from '../backbone.js';
 import { createBackbone } from '../builtins.js';
 import fixture from '../fixtures/iresnet/iresnet18-tiny.json' with { type: 'json' };
 import { loadStateDict, readStateDict } from '../torch/load-state-dict.js';
@@ -11,6 +12,22 @@ const weightsFile = (extension: string) =>
 
 // tooling/reference/iresnet.py: an independent PyTorch iResNet-18 (28x28 input, width 1/8,
 // 32-d embedding), float64, with the same float32 weights.
+/**
+ * Evaluation-mode embeddings computed under a gradient tape, where the model runs its layers as
+ * written instead of folding batch norms into the convolutions.
+ */
+function unfoldedEmbeddings(model: Backbone, input: tf.Tensor4D): tf.Tensor {
+  return tf.tidy(() => {
+    let kept: tf.Tensor | undefined;
+    tf.grad((x: tf.Tensor) => {
+      const y = model.apply(x as tf.Tensor4D, { training: false });
+      kept = tf.keep(tf.clone(y));
+      return tf.sum(y);
+    })(input);
+    return kept!;
+  });
+}
+
 describe('IResNet against PyTorch', () => {
   let model: IResNet;
   const tolerance = { atol: 1e-4, rtol: 1e-4 };
@@ -41,15 +58,7 @@ describe('IResNet against PyTorch', () => {
       tf.dispose(output);
     });
     // Under a gradient tape nothing is folded: the same embeddings from the layers as written.
-    const unfolded = tf.tidy(() => {
-      let kept: tf.Tensor | undefined;
-      tf.grad((x: tf.Tensor) => {
-        const y = model.apply(x as tf.Tensor4D, { training: false });
-        kept = tf.keep(tf.clone(y));
-        return tf.sum(y);
-      })(input);
-      return kept!;
-    });
+    const unfolded = unfoldedEmbeddings(model, input);
     expectAllClose(unfolded.dataSync(), fixture.eval, tolerance);
     tf.dispose([input, unfolded]);
   });
@@ -69,15 +78,7 @@ describe('IResNet against PyTorch', () => {
     const variable = copy.tensors.get(name)!;
     tf.tidy(() => variable.assign(tf.mul(variable, 4)));
     const second = copy.embed(input);
-    const expected = tf.tidy(() => {
-      let kept: tf.Tensor | undefined;
-      tf.grad((x: tf.Tensor) => {
-        const y = copy.apply(x as tf.Tensor4D, { training: false });
-        kept = tf.keep(tf.clone(y));
-        return tf.sum(y);
-      })(input);
-      return kept!;
-    });
+    const expected = unfoldedEmbeddings(copy, input);
     expect(tf.tidy(() => tf.max(tf.abs(tf.sub(first, second))).dataSync()[0])).toBeGreaterThan(
       1e-3,
     );

@@ -38,6 +38,11 @@ function initialValues(spec: TensorSpec, random: SeededRandom): Float32Array {
   return values;
 }
 
+/** tfjs's padding for a convolution of the plan: PyTorch's symmetric zero padding. */
+function convPadding(plan: ConvPlan): 'valid' | 1 {
+  return plan.padding === 0 ? 'valid' : plan.padding;
+}
+
 /**
  * insightface's iResNet (`arcface_torch/backbones/iresnet.py`, Deng et al., "ArcFace", CVPR 2019,
  * https://arxiv.org/abs/1801.07698), layer for layer, on tfjs-core.
@@ -131,7 +136,7 @@ export class IResNet implements Backbone {
           x: input,
           filter,
           strides: plan.stride,
-          pad: plan.padding === 0 ? 'valid' : plan.padding,
+          pad: convPadding(plan),
           bias,
           ...(preluPrefix === undefined
             ? {}
@@ -226,12 +231,7 @@ export class IResNet implements Backbone {
   }
 
   private conv(input: tf.Tensor4D, plan: ConvPlan): tf.Tensor4D {
-    return tf.conv2d(
-      input,
-      this.tensor(plan.name) as tf.Tensor4D,
-      plan.stride,
-      plan.padding === 0 ? 'valid' : plan.padding,
-    );
+    return tf.conv2d(input, this.tensor(plan.name) as tf.Tensor4D, plan.stride, convPadding(plan));
   }
 
   private checkInput(images: tf.Tensor4D): void {

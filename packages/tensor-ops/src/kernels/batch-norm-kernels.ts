@@ -1,6 +1,11 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { takeFloats } from './buffer-pool.js';
-import { type CpuBackendLike, floatValues, withFallback } from './cpu-backend.js';
+import {
+  type CpuBackendLike,
+  floatValues,
+  float32Values as values,
+  withFallback,
+} from './cpu-backend.js';
 
 import type { ElementwiseImplementation as Implementation } from './js-elementwise.js';
 
@@ -8,9 +13,6 @@ import type { ElementwiseImplementation as Implementation } from './js-elementwi
 export const BATCH_NORM_KERNEL = 'BctkitBatchNorm';
 /** `BctkitBatchNormGrad({x, dy, mean, inverseStd, gamma}) -> [dx, dgamma, dbeta]` (cpu only). */
 export const BATCH_NORM_GRAD_KERNEL = 'BctkitBatchNormGrad';
-
-const values = (backend: CpuBackendLike, tensor: TensorInfo) =>
-  backend.data.get(tensor.dataId).values as Float32Array;
 
 /** Batch-norm kernels of the cpu backend, on the add-on or its JavaScript versions. */
 export function createBatchNormKernels(implementation: Implementation): KernelConfig[] {

@@ -9,6 +9,14 @@ export interface CpuBackendLike {
 /** What tfjs passes a kernel function. */
 export type KernelArguments = Parameters<KernelFunc>[0];
 
+/**
+ * The values of a tensor its caller knows to be float32 (bctkit's own kernels, whose ops check
+ * the dtypes before running them).
+ */
+export function float32Values(backend: CpuBackendLike, tensor: TensorInfo): Float32Array {
+  return backend.data.get(tensor.dataId).values as Float32Array;
+}
+
 /** The float32 values of a tensor on the cpu backend, or undefined for other dtypes. */
 export function floatValues(
   backend: CpuBackendLike,

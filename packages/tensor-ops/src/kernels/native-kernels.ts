@@ -80,10 +80,37 @@ function geometry(info: backend_util.Conv2DInfo): Int32Array | undefined {
 
 /**
  * What a fused kernel adds after its product: bias, then activation, over values whose last
- * dimension has `channels` entries. Undefined when a bias or PReLU weight broadcasts in a way
- * other than per-value, per-channel or as one scalar (tfjs's kernel then does the whole op).
+ * dimension has `channels` entries, as the add-on's `biasActivation` takes them. A bias or PReLU
+ * weight broadcast other than per value, per channel or as one scalar has none (tfjs's kernel
+ * then does the whole op).
  */
-type Epilogue = (values: Float32Array) => void;
+interface Epilogue {
+  readonly bias: Float32Array;
+  /** -1 none, 0 one value, 1 one per channel, 2 one per value. */
+  readonly biasKind: number;
+  /** The add-on's activation code ({@link ACTIVATIONS}). */
+  readonly activation: number;
+  /** PReLU's slopes (empty for other activations), spread as `weightsKind` says. */
+  readonly weights: Float32Array;
+  readonly weightsKind: number;
+  readonly leakyAlpha: number;
+  readonly channels: number;
+}
+
+/** Applies `epilogue` in place to a product's output. */
+function applyEpilogue(native: NativeModule, epilogue: Epilogue, values: Float32Array): void {
+  const { bias, biasKind, activation, weights, weightsKind, leakyAlpha, channels } = epilogue;
+  native.biasActivation(
+    values,
+    bias,
+    biasKind,
+    activation,
+    weights,
+    weightsKind,
+    leakyAlpha,
+    channels,
+  );
+}
 
 /** How `weights` spreads over an output of `shape`: 0 scalar, 1 per channel, 2 per value. */
 function broadcastKind(weights: TensorInfo, shape: readonly number[]): 0 | 1 | 2 | undefined {
@@ -109,7 +136,6 @@ const ACTIVATIONS: Record<string, number> = {
 const NONE = new Float32Array(0);
 
 function createEpilogue(
-  native: NativeModule,
   backend: CpuBackendLike,
   shape: readonly number[],
   bias: TensorInfo | undefined,
@@ -117,7 +143,6 @@ function createEpilogue(
   preluWeights: TensorInfo | undefined,
   leakyAlpha: number | undefined,
 ): Epilogue | undefined {
-  const channels = shape[shape.length - 1]!;
   const biasValues = floatValues(backend, bias);
   const biasKind = bias === undefined ? -1 : broadcastKind(bias, shape);
   if (bias !== undefined && (biasValues === undefined || biasKind === undefined)) return undefined;
@@ -130,17 +155,15 @@ function createEpilogue(
     (preluValues === undefined || preluKind === undefined || preluKind < 0)
   )
     return undefined;
-  return (values) =>
-    native.biasActivation(
-      values,
-      biasValues ?? NONE,
-      biasKind!,
-      act,
-      activation === 'prelu' ? preluValues! : NONE,
-      activation === 'prelu' ? preluKind! : -1,
-      leakyAlpha ?? 0.2,
-      channels,
-    );
+  return {
+    bias: biasValues ?? NONE,
+    biasKind: biasKind!,
+    activation: act,
+    weights: activation === 'prelu' ? preluValues! : NONE,
+    weightsKind: activation === 'prelu' ? preluKind! : -1,
+    leakyAlpha: leakyAlpha ?? 0.2,
+    channels: shape[shape.length - 1]!,
+  };
 }
 
 /**
@@ -148,7 +171,6 @@ function createEpilogue(
  * from its optional `bias` and `preluActivationWeights` inputs and its activation attributes.
  */
 function fusedEpilogue(
-  native: NativeModule,
   backend: CpuBackendLike,
   inputs: object,
   attrs: { activation?: string; leakyreluAlpha?: number },
@@ -156,7 +178,6 @@ function fusedEpilogue(
   const { bias, preluActivationWeights } = inputs as Record<string, TensorInfo | undefined>;
   return (shape) =>
     createEpilogue(
-      native,
       backend,
       shape,
       bias,
@@ -166,57 +187,31 @@ function fusedEpilogue(
     );
 }
 
-/** A fused convolution's bias and activation in the form oneDNN applies inside its kernel. */
-interface InKernelFusion {
-  /** One value per output channel, or empty. */
-  readonly bias: Float32Array;
-  /** 0 linear, 1 relu, 3 leaky relu, 4 prelu (the add-on's codes). */
-  readonly activation: number;
-  /** PReLU slopes: one per output channel, or one for all; empty otherwise. */
-  readonly prelu: Float32Array;
-  readonly leakyAlpha: number;
-}
+/** The activations oneDNN applies inside a convolution's kernel (conv2dFused). */
+const IN_KERNEL = new Set([
+  ACTIVATIONS.linear,
+  ACTIVATIONS.relu,
+  ACTIVATIONS.leakyrelu,
+  ACTIVATIONS.prelu,
+]);
 
 /**
- * The bias and activation of a fused convolution as oneDNN can apply them in its kernel (a bias
- * of one value or one per channel; linear, relu, leaky relu, or a prelu of one slope or one per
- * channel), else undefined (the product then gets the separate epilogue).
+ * The convolution with its epilogue inside oneDNN's kernel (`conv2dFused`) when the epilogue's
+ * operands allow it (bias and slopes one value or one per channel; linear, relu, leaky relu or
+ * prelu). False, `y` untouched, when they do not or oneDNN declines.
  */
-function inKernelFusion(
-  backend: CpuBackendLike,
-  inputs: object,
-  attrs: { activation?: string; leakyreluAlpha?: number },
-): (shape: readonly number[]) => InKernelFusion | undefined {
-  const { bias, preluActivationWeights: weights } = inputs as Record<
-    string,
-    TensorInfo | undefined
-  >;
-  return (shape) => {
-    const channels = shape[shape.length - 1]!;
-    let biasValues: Float32Array = NONE;
-    if (bias !== undefined) {
-      const values = floatValues(backend, bias);
-      const kind = broadcastKind(bias, shape);
-      if (values === undefined || kind === undefined || kind === 2) return undefined;
-      biasValues = kind === 0 ? new Float32Array(channels).fill(values[0]!) : values;
-    }
-    const activation = attrs.activation ?? 'linear';
-    const code = { linear: 0, relu: 1, leakyrelu: 3, prelu: 4 }[activation];
-    if (code === undefined) return undefined;
-    let prelu: Float32Array = NONE;
-    if (activation === 'prelu') {
-      const values = floatValues(backend, weights);
-      const kind = weights === undefined ? undefined : broadcastKind(weights, shape);
-      if (values === undefined || kind === undefined || kind === 2) return undefined;
-      prelu = values;
-    }
-    return {
-      bias: biasValues,
-      activation: code,
-      prelu,
-      leakyAlpha: attrs.leakyreluAlpha ?? 0.2,
-    };
-  };
+function convolveFused(
+  native: NativeModule,
+  x: Float32Array,
+  filter: Float32Array,
+  y: Float32Array,
+  shape: Int32Array,
+  epilogue: Epilogue,
+): boolean {
+  const { bias, biasKind, activation, weights, weightsKind, leakyAlpha, channels } = epilogue;
+  if (biasKind === 2 || weightsKind === 2 || !IN_KERNEL.has(activation)) return false;
+  const perChannel = biasKind === 0 ? new Float32Array(channels).fill(bias[0]!) : bias;
+  return native.conv2dFused(x, filter, y, shape, perChannel, activation, weights, leakyAlpha);
 }
 
 type Conv4 = [number, number, number, number];
@@ -248,8 +243,8 @@ function convolution(
 
 /**
  * A forward convolution (plain or fused) through the add-on, or undefined to fall back. A fused
- * one has its bias and activation applied inside oneDNN's kernel when `fusionFor` gives them and
- * oneDNN takes them, else by the separate epilogue pass.
+ * one has its bias and activation applied inside oneDNN's kernel when oneDNN takes them, else by
+ * the separate epilogue pass.
  */
 function nativeConv(
   native: NativeModule,
@@ -257,7 +252,6 @@ function nativeConv(
   inputs: { x: TensorInfo; filter: TensorInfo },
   attrs: Conv2DAttrs,
   epilogueFor?: (shape: number[]) => Epilogue | undefined,
-  fusionFor?: (shape: readonly number[]) => InKernelFusion | undefined,
 ): TensorInfo | undefined {
   const x = floatValues(backend, inputs.x);
   const filter = floatValues(backend, inputs.filter);
@@ -268,33 +262,9 @@ function nativeConv(
   const epilogue = epilogueFor?.(info.outShape);
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = takeFloats(util.sizeFromShape(info.outShape));
-  const fusion = fusionFor?.(info.outShape);
-  let done = false;
-  if (fusion !== undefined) {
-    const { bias, activation, prelu, leakyAlpha } = fusion;
-    done = native.conv2dFused(x, filter, y, shape, bias, activation, prelu, leakyAlpha);
-    // oneDNN declines a prelu inside its fast kernels: the bias goes in, the prelu after.
-    if (
-      !done &&
-      activation === ACTIVATIONS.prelu &&
-      native.conv2dFused(x, filter, y, shape, bias, 0, NONE, 0)
-    ) {
-      native.biasActivation(
-        y,
-        NONE,
-        -1,
-        activation,
-        prelu,
-        prelu.length === 1 ? 0 : 1,
-        0,
-        info.outChannels,
-      );
-      done = true;
-    }
-  }
-  if (!done) {
+  if (epilogue === undefined || !convolveFused(native, x, filter, y, shape, epilogue)) {
     native.conv2d(x, filter, y, shape);
-    epilogue?.(y);
+    if (epilogue !== undefined) applyEpilogue(native, epilogue, y);
   }
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
@@ -334,7 +304,7 @@ function nativeDepthwise(
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const y = takeFloats(util.sizeFromShape(info.outShape));
   native.depthwiseConv2d(x, filter, y, shape);
-  epilogue?.(y);
+  if (epilogue !== undefined) applyEpilogue(native, epilogue, y);
   return backend.makeTensorInfo(info.outShape, 'float32', y);
 }
 
@@ -376,7 +346,7 @@ function nativeMatMul(
   if (epilogueFor !== undefined && epilogue === undefined) return undefined;
   const c = takeFloats(util.sizeFromShape(outShape));
   native.matmul(a, b, c, batchA, batchB, m, n, k, transposeA, transposeB);
-  epilogue?.(c);
+  if (epilogue !== undefined) applyEpilogue(native, epilogue, c);
   return backend.makeTensorInfo(outShape, 'float32', c);
 }
 
@@ -444,8 +414,7 @@ export const NATIVE_KERNELS: Record<
         backend,
         { x: x!, filter: filter! },
         fused,
-        fusedEpilogue(native, backend, inputs, fused),
-        inKernelFusion(backend, inputs, fused),
+        fusedEpilogue(backend, inputs, fused),
       );
     }),
   Conv2DBackpropInput: (native, fallback) =>
@@ -486,7 +455,7 @@ export const NATIVE_KERNELS: Record<
         backend,
         { x: x!, filter: filter! },
         fused,
-        fusedEpilogue(native, backend, inputs, fused),
+        fusedEpilogue(backend, inputs, fused),
       );
     }),
   Transpose: (native, fallback) =>
@@ -526,7 +495,7 @@ export const NATIVE_KERNELS: Record<
         { a: a!, b: b! },
         fused.transposeA,
         fused.transposeB,
-        fusedEpilogue(native, backend, inputs, fused),
+        fusedEpilogue(backend, inputs, fused),
       );
     }),
 };

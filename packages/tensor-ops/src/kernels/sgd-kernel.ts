@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { takeFloats } from './buffer-pool.js';
-import type { CpuBackendLike } from './cpu-backend.js';
+import { type CpuBackendLike, float32Values as values } from './cpu-backend.js';
 import type { ElementwiseImplementation as Implementation } from './js-elementwise.js';
 
 /**
@@ -27,13 +27,12 @@ export function createSgdStepKernel(implementation: Implementation): KernelConfi
       TensorInfo
     >;
     const { learningRate, momentum, weightDecay, first } = args.attrs as unknown as SgdStepAttrs;
-    const values = (tensor: TensorInfo) => backend.data.get(tensor.dataId).values as Float32Array;
-    const w = values(weights);
+    const w = values(backend, weights);
     const [wOut, bufferOut] = [takeFloats(w.length), takeFloats(w.length)];
     implementation.sgdStep(
       w,
-      values(gradient),
-      values(buffer),
+      values(backend, gradient),
+      values(backend, buffer),
       wOut,
       bufferOut,
       learningRate,
