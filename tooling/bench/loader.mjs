@@ -1,12 +1,14 @@
 // Loader throughput: decode + flip + normalise + batch of 112x112 JPEG records, against PIL's
 // one-core decode rate for the same bytes, measured in alternating rounds of the same run (these
 // hosts' speed drifts within seconds: each round times one epoch of ours, then one PIL pass).
-import { execFileSync, spawn } from 'node:child_process';
+// `--folder DIR` measures a folder of class folders of JPEGs instead of synthetic images.
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { option } from './arguments.mjs';
 
 const root = join(import.meta.dirname, '..', '..');
 const requireFromDatasets = createRequire(join(root, 'packages', 'datasets', 'package.json'));
@@ -62,37 +64,41 @@ export async function run(args) {
   const datasets = await import(join(root, 'packages', 'datasets', 'dist', 'index.js'));
   const work = mkdtempSync(join(tmpdir(), 'bctkit-bench-loader-'));
   try {
-    // 1. Face-crop-like JPEGs: class patterns plus noise, 112x112, quality 95.
-    const synthetic = await datasets.openSource({
-      type: 'synthetic',
-      classes: 100,
-      imagesPerClass: IMAGES / 100,
-      height: 112,
-      width: 112,
-      noise: 3,
-    });
-    const folder = join(work, 'jpeg');
-    mkdirSync(folder);
-    let bytes = 0;
-    for (let i = 0; i < IMAGES; i++) {
-      const { image } = await synthetic.read(i);
-      const rgba = Buffer.alloc(112 * 112 * 4, 255);
-      for (let p = 0; p < 112 * 112; p++)
-        for (let c = 0; c < 3; c++) rgba[p * 4 + c] = image.data[p * 3 + c];
-      const encoded = jpeg.encode({ data: rgba, width: 112, height: 112 }, 95).data;
-      bytes += encoded.length;
-      writeFileSync(join(folder, `${String(i).padStart(5, '0')}.jpg`), encoded);
+    // 1. The images, in class folders: face-crop-like synthetic JPEGs (class patterns plus noise,
+    // 112x112, quality 95), or the user's folder (`--folder`, e.g. LFW's aligned 112x112 crops).
+    const given = option(args, 'folder', undefined);
+    const folder = given ?? join(work, 'faces');
+    if (given === undefined) {
+      const synthetic = await datasets.openSource({
+        type: 'synthetic',
+        classes: 100,
+        imagesPerClass: IMAGES / 100,
+        height: 112,
+        width: 112,
+        noise: 3,
+      });
+      mkdirSync(join(folder, 'all'), { recursive: true });
+      for (let i = 0; i < IMAGES; i++) {
+        const { image } = await synthetic.read(i);
+        const rgba = Buffer.alloc(112 * 112 * 4, 255);
+        for (let p = 0; p < 112 * 112; p++)
+          for (let c = 0; c < 3; c++) rgba[p * 4 + c] = image.data[p * 3 + c];
+        const encoded = jpeg.encode({ data: rgba, width: 112, height: 112 }, 95).data;
+        writeFileSync(join(folder, 'all', `${String(i).padStart(5, '0')}.jpg`), encoded);
+      }
     }
-    const classFolder = join(work, 'faces', 'all');
-    mkdirSync(join(work, 'faces'));
-    execFileSync('cp', ['-r', folder, classFolder]);
     await datasets.packSource(
-      await datasets.openSource({ type: 'image-folder', root: join(work, 'faces') }),
+      await datasets.openSource({ type: 'image-folder', root: folder }),
       work,
     );
     const source = await datasets.openSource({ type: 'rec', path: join(work, 'train.rec') });
+    const blobs = [];
+    for (let i = 0; i < source.size; i++) blobs.push((await source.read(i)).image.bytes);
+    const images = blobs.length;
+    const bytes = blobs.reduce((sum, blob) => sum + blob.length, 0);
+    const first = datasets.decodeImage(blobs[0]);
     log(
-      `${IMAGES} JPEGs of 112x112, ${(bytes / IMAGES / 1024).toFixed(1)} KiB on average, batch ${BATCH}`,
+      `${images} JPEGs of ${first.width}x${first.height} from ${given ?? 'synthetic face-like images'}, ${(bytes / images / 1024).toFixed(1)} KiB on average, batch ${BATCH}`,
     );
 
     // 2. Ours: the full loader. The headline pairs each epoch of the two-worker loader with a PIL
@@ -148,14 +154,12 @@ export async function run(args) {
     delete process.env.BCTKIT_JPEG_DECODER;
 
     // 3. Ours: decode only, one core.
-    const blobs = [];
-    for (let i = 0; i < IMAGES; i++) blobs.push((await source.read(i)).image.bytes);
     const decodeRateOf = (decode) => {
       let best = 0;
       for (let repeat = 0; repeat <= TIMED_EPOCHS; repeat++) {
         const start = performance.now();
         for (const blob of blobs) decode(blob);
-        best = Math.max(best, IMAGES / ((performance.now() - start) / 1000));
+        best = Math.max(best, images / ((performance.now() - start) / 1000));
       }
       return best;
     };
@@ -166,8 +170,9 @@ export async function run(args) {
     const result = {
       benchmark: 'loader',
       machine: { cpus: availableParallelism(), cpuModel: cpus()[0]?.model, node: process.version },
-      images: IMAGES,
-      averageJpegBytes: Math.round(bytes / IMAGES),
+      images,
+      folder: given ?? null,
+      averageJpegBytes: Math.round(bytes / images),
       ours: {
         decoder: decoder.name,
         loaderImagesPerSecond: Math.round(loaderRate),

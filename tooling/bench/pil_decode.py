@@ -1,4 +1,4 @@
-"""Decode rate of PIL (Debian python3-pil) on the JPEG files of a directory, one core.
+"""Decode rate of PIL (Debian python3-pil) on the JPEG files under a directory, one core.
 
 Prints {"pil": version, "images": n} once, then serves timed passes so that the caller can
 interleave them with its own: for each line "k" read from stdin it decodes every file k times
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-files = sorted(Path(sys.argv[1]).glob("*.jpg"))
+files = sorted(Path(sys.argv[1]).rglob("*.jpg"))
 blobs = [f.read_bytes() for f in files]
 print(json.dumps({"pil": Image.__version__, "images": len(blobs)}), flush=True)
 for line in sys.stdin:
