@@ -35,9 +35,10 @@ async function startPil(folder) {
   };
   child.on('error', () => undefined);
   try {
-    const { pil } = await nextLine();
+    const { pil, images } = await nextLine();
     return {
       version: pil,
+      images,
       async pass() {
         child.stdin.write('1\n');
         return (await nextLine()).imagesPerSecond;
@@ -105,12 +106,12 @@ export async function run(args) {
     // pass right after it; the other loader figures are the best of their epochs.
     const epochRate = async (loader, epoch) => {
       const start = performance.now();
-      let images = 0;
+      let count = 0;
       for await (const batch of loader.batches(epoch)) {
-        images += batch.indices.length;
+        count += batch.indices.length;
         batch.release(); // what a training loop does: the batch memory is reused
       }
-      return images / ((performance.now() - start) / 1000);
+      return count / ((performance.now() - start) / 1000);
     };
     const measure = async (workers) => {
       const loader = await datasets.createDataLoader(source, {
@@ -130,6 +131,11 @@ export async function run(args) {
     const workers = availableParallelism();
     const decoder = datasets.jpegDecoder();
     const pil = await startPil(folder);
+    if (pil !== undefined && pil.images !== images) {
+      throw new Error(
+        `PIL found ${pil.images} .jpg files under ${folder}, the loader ${images} images`,
+      );
+    }
     const rounds = [];
     {
       const loader = await datasets.createDataLoader(source, {
