@@ -31,7 +31,8 @@ typedef struct {
   int channels;
   int flip;
   float *out;
-  // decode only: the pixels, allocated once the size is known.
+  // decode only: the pixels, in a JavaScript ArrayBuffer made once the size is known.
+  napi_value buffer;
   unsigned char *pixels;
   unsigned width, height;
   int components;
@@ -98,8 +99,8 @@ static void write_floats(const target *t, const unsigned char *row, unsigned wid
   }
 }
 
-// Decodes into `t`. Returns 1 on success (for decode(), t->pixels then belongs to the caller), or
-// 0 after throwing a JavaScript error with the reason.
+// Decodes into `t`. Returns 1 on success (for decode(), t->buffer then holds the pixels), or 0
+// after throwing a JavaScript error with the reason.
 static int run_decode(napi_env env, const unsigned char *data, size_t length, target *t) {
   struct jpeg_decompress_struct info;
   error_state state;
@@ -112,8 +113,6 @@ static int run_decode(napi_env env, const unsigned char *data, size_t length, ta
   if (setjmp(state.jump)) {
     jpeg_destroy_decompress(&info);
     free(block);
-    free(t->pixels);
-    t->pixels = NULL;
     char text[JMSG_LENGTH_MAX + 32];
     snprintf(text, sizeof text, state.ours ? "%s" : "libjpeg: %s", state.message);
     throw_error(env, text);
@@ -146,8 +145,10 @@ static int run_decode(napi_env env, const unsigned char *data, size_t length, ta
   if (block == NULL) fail(&state, "out of memory");
   unsigned char *row = block + (ROW_SHIFT + 32 - (uintptr_t)block % 32) % 32;
   if (!t->to_floats) {
-    t->pixels = malloc(stride * info.output_height > 0 ? stride * info.output_height : 1);
-    if (t->pixels == NULL) fail(&state, "out of memory");
+    void *pixels;
+    if (napi_create_arraybuffer(env, stride * info.output_height, &pixels, &t->buffer) != napi_ok)
+      fail(&state, "cannot allocate the pixel buffer");
+    t->pixels = pixels;
   }
   while (info.output_scanline < info.output_height) {
     const size_t line = info.output_scanline;
@@ -197,15 +198,8 @@ static napi_value decode(napi_env env, napi_callback_info callback) {
   target t = {0};
   if (!run_decode(env, data, length, &t)) return NULL;
   const size_t size = (size_t)t.width * t.height * t.components;
-  napi_value buffer, array, result, number;
-  void *buffer_data;
-  if (napi_create_arraybuffer(env, size, &buffer_data, &buffer) != napi_ok) {
-    free(t.pixels);
-    return throw_error(env, "cannot allocate the pixel buffer");
-  }
-  memcpy(buffer_data, t.pixels, size);
-  free(t.pixels);
-  napi_create_typedarray(env, napi_uint8_array, size, buffer, 0, &array);
+  napi_value array, result, number;
+  napi_create_typedarray(env, napi_uint8_array, size, t.buffer, 0, &array);
   napi_create_object(env, &result);
   napi_set_named_property(env, result, "data", array);
   napi_create_double(env, t.width, &number);
