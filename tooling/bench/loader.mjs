@@ -113,12 +113,10 @@ export async function run(args) {
       }
       return count / ((performance.now() - start) / 1000);
     };
+    const openLoader = (workers) =>
+      datasets.createDataLoader(source, { batchSize: BATCH, workers, seed: 1 });
     const measure = async (workers) => {
-      const loader = await datasets.createDataLoader(source, {
-        batchSize: BATCH,
-        workers,
-        seed: 1,
-      });
+      const loader = await openLoader(workers);
       // One warm-up epoch (worker start, JIT), not timed; then the best of TIMED_EPOCHS.
       let best = 0;
       for (let epoch = 0; epoch <= TIMED_EPOCHS; epoch++) {
@@ -138,11 +136,7 @@ export async function run(args) {
     }
     const rounds = [];
     {
-      const loader = await datasets.createDataLoader(source, {
-        batchSize: BATCH,
-        workers,
-        seed: 1,
-      });
+      const loader = await openLoader(workers);
       for (let round = 0; round <= ROUNDS; round++) {
         const ours = await epochRate(loader, round);
         const peer = pil === undefined ? undefined : await pil.pass();
